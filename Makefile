@@ -1,0 +1,50 @@
+# Ungehub: `make run` to use it, `make test` to prove it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+CATALOGS := $(wildcard hub/translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGS:.po=.mo)
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test install install-test migrate demo translations compile-translations clean
+
+run: install $(COMPILED) migrate demo
+	$(BIN)/flask --app hub run --host $(HOST) --port $(PORT)
+
+test: install-test $(COMPILED)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+install: $(STAMP)
+install-test: $(TEST_STAMP)
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+migrate: install
+	$(BIN)/alembic upgrade head
+
+demo: install
+	$(BIN)/flask --app hub demo
+
+# Extract every gettext string and merge it into the catalogues (da is the default language).
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o hub/translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel update -i hub/translations/messages.pot -d hub/translations --no-fuzzy-matching --ignore-obsolete
+
+hub/translations/%/LC_MESSAGES/messages.mo: hub/translations/%/LC_MESSAGES/messages.po | $(STAMP)
+	$(BIN)/pybabel compile --statistics -d hub/translations -l $*
+
+clean:
+	rm -rf $(VENV) instance/*.sqlite3* .pytest_cache

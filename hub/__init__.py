@@ -1,0 +1,44 @@
+"""Ungehub: the youth hub app for young people leaving care in Aarhus."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: config → db → security → login → i18n → blueprints → cli."""
+    from hub import cli, db, errors, htmx, i18n, security
+    from hub.accounts import auth
+    from hub.accounts.views import bp as accounts_bp
+    from hub.core import assets, nav
+    from hub.core.views import bp as core_bp
+    from hub.staff.views import bp as staff_bp
+
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    from hub import config as settings
+
+    app.config.update(settings.load(Path(app.instance_path)))
+    app.config.update(config or {})
+    settings.finish(app.config, Path(app.instance_path))
+
+    db.init_app(app)
+    security.init_app(app)
+    auth.init_app(app)
+    i18n.init_app(app)
+    htmx.init_app(app)
+    assets.init_app(app)
+    nav.init_app(app)
+    app.jinja_env.add_extension("jinja2.ext.do")
+    errors.init_app(app)
+    for blueprint in (core_bp, accounts_bp, staff_bp):
+        app.register_blueprint(blueprint)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,83 @@
+"""Forms for accounts; every label and message goes through gettext."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
+from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
+
+from hub.accounts import passwords
+from hub.accounts.models import AVATAR_COLOURS, ROLE_LABELS, SUPPORT_TYPE_LABELS, Role
+
+EMAIL = [
+    InputRequired(_l("Write your e-mail.")),
+    Length(max=254),
+    Email(_l("That does not look like an e-mail address."), check_deliverability=False),
+]
+NEW_PASSWORD = [
+    InputRequired(_l("Choose a password.")),
+    Length(min=passwords.MIN_LENGTH, message=_l("Use at least 8 characters.")),
+    Length(max=passwords.MAX_LENGTH, message=_l("That password is too long.")),
+]
+NAME = [InputRequired(_l("Write your name.")), Length(max=120)]
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=EMAIL)
+    password = PasswordField(_l("Password"), validators=[InputRequired(_l("Write your password.")), Length(max=1024)])
+    remember = BooleanField(_l("Keep me logged in on this phone"))
+
+
+class SignupForm(FlaskForm):
+    name = StringField(_l("Your name"), validators=NAME)
+    email = EmailField(_l("E-mail"), validators=EMAIL)
+    password = PasswordField(_l("Choose a password"), validators=NEW_PASSWORD)
+
+
+class SetPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=NEW_PASSWORD)
+    confirm = PasswordField(
+        _l("The same password again"),
+        validators=[InputRequired(_l("Write the password again.")), EqualTo("password", _l("The two passwords are not the same."))],
+    )
+
+
+class ForgotForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=EMAIL)
+
+
+class ConsentForm(FlaskForm):
+    accept = BooleanField(_l("I have read this and say yes"), validators=[InputRequired(_l("Tick the box to go on."))])
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(_l("Full name"), validators=NAME)
+    preferred_name = StringField(_l("What should we call you?"), validators=[Optional(), Length(max=60)])
+    pronouns = StringField(_l("Pronouns (if you want)"), validators=[Optional(), Length(max=40)])
+    locale = RadioField(_l("Language"), choices=[("da", "Dansk"), ("en", "English")])
+    avatar_colour = RadioField(
+        _l("Colour of your icon"), coerce=int, choices=[(i, str(i + 1)) for i in range(AVATAR_COLOURS)]
+    )
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(_l("Your current password"), validators=[InputRequired(_l("Write your current password.")), Length(max=1024)])
+    password = PasswordField(_l("New password"), validators=NEW_PASSWORD)
+    end_others = BooleanField(_l("Log me out on my other phones and computers"), default=True)
+
+
+class InviteForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[InputRequired(_l("Write the person's name.")), Length(max=120)])
+    email = EmailField(_l("E-mail"), validators=EMAIL)
+    role = SelectField(_l("Role"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
+    support_type = SelectField(
+        _l("Kind of support person"),
+        choices=[("", _l("Not a support person"))] + [(t.value, label) for t, label in SUPPORT_TYPE_LABELS.items()],
+        validators=[Optional()],
+    )
+    enrol_in_trial = BooleanField(_l("Enrol in the youth-steered support trial"))
+
+    def role_choices_for(self, actor) -> None:
+        """Staff invite young people, mentors and support people; admins invite staff too."""
+        allowed = set(ROLE_LABELS) if actor.is_admin else {Role.YOUNG, Role.MENTOR, Role.SUPPORT}
+        self.role.choices = [(r.value, label) for r, label in ROLE_LABELS.items() if r in allowed]

@@ -1,0 +1,252 @@
+"""What people do with accounts: sign up, get invited, log in, reset, consent, edit a profile."""
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, update
+from sqlmodel import Session, select
+
+from hub.accounts import passwords
+from hub.accounts.logins import end_all_logins, hash_token
+from hub.accounts.models import (
+    AVATAR_COLOURS,
+    AccountToken,
+    Consent,
+    Role,
+    SupportType,
+    TokenPurpose,
+    User,
+)
+from hub.db import utcnow
+from hub.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+
+PRIVACY_NOTICE_VERSION = "2026-11"
+
+
+class LoginFailed(DomainError):
+    """Wrong e-mail or password: one message for both, so nobody can probe for accounts."""
+
+    status = 422
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(session: Session, email: str) -> User | None:
+    return session.exec(select(User).where(User.email == normalize_email(email))).first()
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < passwords.MIN_LENGTH:
+        raise Invalid("password_too_short", str(_l("Use at least 8 characters.")))
+    if len(password) > passwords.MAX_LENGTH:
+        raise Invalid("password_too_long", str(_l("That password is too long.")))
+
+
+def authenticate(session: Session, *, email: str, password: str) -> User:
+    """The user with this e-mail and password, in the same time whether or not they exist."""
+    user = find_user_by_email(session, email)
+    ok = passwords.verify_password(user.password_hash if user else None, password)
+    if not ok or user is None:
+        raise LoginFailed("bad_credentials", str(_l("The e-mail or the password is not right.")))
+    if user.disabled_at is not None:
+        raise LoginFailed(
+            "account_disabled", str(_l("This account is closed. Talk to the staff at the hub to open it again."))
+        )
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    return user
+
+
+def _pick_colour(email: str) -> int:
+    return sum(email.encode()) % AVATAR_COLOURS
+
+
+def _new_user(session: Session, *, name: str, email: str) -> User:
+    email = normalize_email(email)
+    if find_user_by_email(session, email) is not None:
+        raise Conflict("email_taken", str(_l("There is already an account with this e-mail.")))
+    user = User(name=name.strip(), email=email, avatar_colour=_pick_colour(email))
+    session.add(user)
+    return user
+
+
+def sign_up(session: Session, *, name: str, email: str, password: str, locale: str) -> User:
+    """A young person makes their own light account for the open hub (events and messages)."""
+    check_password_rules(password)
+    user = _new_user(session, name=name, email=email)
+    user.is_young = True
+    user.locale = locale
+    user.password_hash = passwords.hash_password(password)
+    user.activated_at = utcnow()
+    session.flush()
+    return user
+
+
+INVITABLE_BY_STAFF = {Role.YOUNG, Role.MENTOR, Role.SUPPORT}
+
+
+def invite(
+    session: Session,
+    *,
+    actor: User,
+    name: str,
+    email: str,
+    role: Role,
+    support_type: SupportType | None = None,
+    enrol_in_trial: bool = False,
+) -> tuple[User, str]:
+    """Staff create an account and a single-use link where the invitee sets a password."""
+    if not actor.is_staff_member:
+        raise Forbidden("not_staff")
+    if role in (Role.STAFF, Role.ADMIN) and not actor.is_admin:
+        raise Forbidden("admin_only", str(_l("Only an administrator can invite staff.")))
+    if role == Role.SUPPORT and support_type is None:
+        raise Invalid("support_type_missing", str(_l("Choose which kind of support person.")))
+    user = _new_user(session, name=name, email=email)
+    user.is_young = role == Role.YOUNG
+    user.is_mentor = role == Role.MENTOR
+    user.is_staff = role in (Role.STAFF, Role.ADMIN)
+    user.is_admin = role == Role.ADMIN
+    user.support_type = support_type.value if role == Role.SUPPORT and support_type else None
+    if role == Role.YOUNG and enrol_in_trial:
+        user.trial_enrolled_at = utcnow()
+    session.flush()
+    token = _issue_token(session, user=user, actor=actor, purpose=TokenPurpose.INVITE)
+    return user, token
+
+
+def _issue_token(session: Session, *, user: User, actor: User | None, purpose: TokenPurpose) -> str:
+    # A new link replaces any older unused one of the same kind.
+    session.exec(
+        update(AccountToken)
+        .where(AccountToken.user_id == user.id, AccountToken.purpose == purpose, AccountToken.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
+    minutes = current_app.config["INVITE_LIFETIME" if purpose == TokenPurpose.INVITE else "RESET_LIFETIME"]
+    token = secrets.token_urlsafe(32)
+    session.add(
+        AccountToken(
+            token_hash=hash_token(token),
+            purpose=purpose,
+            user_id=user.id,
+            created_by_id=actor.id if actor else None,
+            expires_at=utcnow() + timedelta(minutes=minutes),
+        )
+    )
+    session.flush()
+    return token
+
+
+def issue_reset(session: Session, *, actor: User | None, user: User) -> str:
+    """A reset link for `user`: made by staff, or by the user through e-mail (actor None)."""
+    if actor is not None and not actor.is_staff_member:
+        raise Forbidden("not_staff")
+    if actor is not None and user.is_staff_member and not actor.is_admin:
+        raise Forbidden("admin_only", str(_l("Only an administrator can reset a staff member's password.")))
+    purpose = TokenPurpose.INVITE if user.password_hash is None else TokenPurpose.RESET
+    return _issue_token(session, user=user, actor=actor, purpose=purpose)
+
+
+def find_token(session: Session, token: str) -> AccountToken:
+    """A usable link, or NotFound (used, expired and unknown links look the same)."""
+    row = session.exec(
+        select(AccountToken).where(AccountToken.token_hash == hash_token(token)).with_for_update()
+    ).first()
+    if row is None or row.used_at is not None or row.expires_at <= utcnow():
+        raise NotFound(
+            "link_invalid",
+            str(_l("This link has been used or is too old. Ask the staff at the hub for a new one.")),
+        )
+    return row
+
+
+def redeem_token(session: Session, *, token: str, password: str) -> User:
+    """Set a password through an invitation or reset link; the link is spent."""
+    check_password_rules(password)
+    row = find_token(session, token)
+    user = session.get(User, row.user_id)
+    if user is None or user.disabled_at is not None:
+        raise NotFound("link_invalid", str(_l("This link can no longer be used.")))
+    now = utcnow()
+    row.used_at = now
+    user.password_hash = passwords.hash_password(password)
+    user.password_changed_at = now
+    user.activated_at = user.activated_at or now
+    end_all_logins(session, user.id, reason="password")
+    session.flush()
+    return user
+
+
+def change_password(
+    session: Session, *, user: User, current: str, new: str, keep_token: str | None, end_others: bool
+) -> int:
+    """Change a password; other logins end when asked (always, if the old one was wrong)."""
+    if not passwords.verify_password(user.password_hash, current):
+        raise Invalid("wrong_password", str(_l("Your current password is not right.")))
+    check_password_rules(new)
+    user.password_hash = passwords.hash_password(new)
+    user.password_changed_at = utcnow()
+    ended = end_all_logins(session, user.id, reason="password", keep_token=keep_token) if end_others else 0
+    session.flush()
+    return ended
+
+
+def has_current_consent(session: Session, user: User) -> bool:
+    return (
+        session.exec(
+            select(func.count())
+            .select_from(Consent)
+            .where(Consent.user_id == user.id, Consent.notice_version == PRIVACY_NOTICE_VERSION)
+        ).one()
+        > 0
+    )
+
+
+def accept_privacy(session: Session, *, user: User, locale: str) -> Consent:
+    consent = Consent(user_id=user.id, notice_version=PRIVACY_NOTICE_VERSION, locale=locale)
+    session.add(consent)
+    session.flush()
+    return consent
+
+
+def update_profile(
+    session: Session,
+    *,
+    actor: User,
+    user: User,
+    name: str,
+    preferred_name: str | None,
+    pronouns: str | None,
+    locale: str,
+    avatar_colour: int,
+) -> User:
+    if actor.id != user.id:
+        raise NotFound("not_found")
+    if locale not in current_app.config["LANGUAGES"]:
+        raise Invalid("bad_locale")
+    if not 0 <= avatar_colour < AVATAR_COLOURS:
+        raise Invalid("bad_colour")
+    user.name = name.strip()
+    user.preferred_name = (preferred_name or "").strip() or None
+    user.pronouns = (pronouns or "").strip() or None
+    user.locale = locale
+    user.avatar_colour = avatar_colour
+    session.flush()
+    return user
+
+
+def set_disabled(session: Session, *, actor: User, user: User, disabled: bool) -> None:
+    """Close or reopen an account; closing ends every login at once."""
+    if not actor.is_admin:
+        raise Forbidden("admin_only")
+    if actor.id == user.id:
+        raise Invalid("self_disable", str(_l("You cannot close your own account.")))
+    user.disabled_at = utcnow() if disabled else None
+    if disabled:
+        end_all_logins(session, user.id, reason="disabled")
+    session.flush()

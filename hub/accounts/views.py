@@ -1,0 +1,220 @@
+"""Log in and out, sign up, set a password from a link, consent, and your own profile."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, make_response, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from hub.accounts import services
+from hub.accounts.auth import consent_key
+from hub.accounts.forms import (
+    ChangePasswordForm,
+    ConsentForm,
+    ForgotForm,
+    LoginForm,
+    ProfileForm,
+    SetPasswordForm,
+    SignupForm,
+)
+from hub.accounts.logins import can_remember, end_login, start_login
+from hub.accounts.models import User
+from hub.db import after_commit, get_session
+from hub.errors import DomainError, render_error
+from hub.htmx import hx_redirect, render
+from hub.mail import mail_configured, send_mail
+from hub.security import limiter, login_wait_seconds, record_login_failure, safe_next
+
+bp = Blueprint("accounts", __name__)
+
+
+def _next_or_home() -> str:
+    return safe_next(request.args.get("next")) or url_for("core.home")
+
+
+def _form_status(form) -> int:
+    return 422 if form.errors else 200
+
+
+def _log_in(user: User, *, remember: bool) -> None:
+    """Start a fresh login: a new server-side row and a clean cookie session."""
+    remember = remember and can_remember(user)
+    language = session.get("lang")
+    session.clear()
+    token = start_login(get_session(), user, remember=remember, user_agent=request.user_agent.string)
+    user.bind_login(token)
+    login_user(user, remember=remember)
+    session["lang"] = language or user.locale
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(_next_or_home())
+    form = LoginForm()
+    if form.validate_on_submit():
+        email = services.normalize_email(form.email.data)
+        wait = login_wait_seconds(email)
+        if wait:
+            minutes = max(1, round(wait / 60))
+            message = _("You have tried many times. Try again in %(minutes)d min.", minutes=minutes)
+            return render_error(429, message, retry_after=wait)
+        try:
+            user = services.authenticate(get_session(), email=email, password=form.password.data)
+        except services.LoginFailed as error:
+            record_login_failure(email)
+            form.form_errors.append(error.message)
+        else:
+            _log_in(user, remember=form.remember.data)
+            return hx_redirect(_next_or_home())
+    return render("accounts/login.html", status=_form_status(form), form=form, can_reset=mail_configured())
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    if current_user.is_authenticated:
+        end_login(get_session(), current_user.get_id())
+    logout_user()
+    session.clear()
+    response = hx_redirect(url_for("core.home"))
+    response.headers["Clear-Site-Data"] = '"cache"'
+    return response
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit("30/hour", methods=["POST"])
+def signup():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    form = SignupForm()
+    if form.validate_on_submit():
+        try:
+            user = services.sign_up(
+                get_session(),
+                name=form.name.data,
+                email=form.email.data,
+                password=form.password.data,
+                locale=session.get("lang") or current_app.config["BABEL_DEFAULT_LOCALE"],
+            )
+        except DomainError as error:
+            form.form_errors.append(error.message)
+        else:
+            _log_in(user, remember=False)
+            return hx_redirect(url_for("accounts.privacy_accept"))
+    return render("accounts/signup.html", status=_form_status(form), form=form)
+
+
+@bp.route("/welcome/<token>", methods=["GET", "POST"])
+def set_password(token: str):
+    """Where an invitation or a reset link lands: choose a password, and you are in."""
+    db = get_session()
+    link = services.find_token(db, token)
+    invited = db.get(User, link.user_id)
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        user = services.redeem_token(db, token=token, password=form.password.data)
+        if current_user.is_authenticated:
+            logout_user()
+        _log_in(user, remember=False)
+        flash(_("Your password is saved."), "success")
+        return hx_redirect(url_for("core.home"))
+    return render(
+        "accounts/set_password.html", status=_form_status(form), form=form, invited=invited, purpose=link.purpose
+    )
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit("10/hour", methods=["POST"])
+@limiter.limit(
+    "3/hour",
+    methods=["POST"],
+    key_func=lambda: "forgot/" + services.normalize_email(request.form.get("email", "")),
+)
+def forgot_password():
+    form = ForgotForm()
+    sent = False
+    if mail_configured() and form.validate_on_submit():
+        db = get_session()
+        user = services.find_user_by_email(db, form.email.data)
+        if user is not None and user.disabled_at is None:
+            token = services.issue_reset(db, actor=None, user=user)
+            link = url_for("accounts.set_password", token=token, _external=True)
+            subject = _("Your new Ungehub password")
+            body = _(
+                "Hi %(name)s,\n\nUse this link to choose a new password (it works once, for one hour):\n%(link)s\n\n"
+                "If you did not ask for it, you can ignore this e-mail.\n\nUngehub",
+                name=user.display_name,
+                link=link,
+            )
+            after_commit(lambda: send_mail(user.email, subject, body))
+        sent = True  # the same answer whether or not the account exists
+    return render(
+        "accounts/forgot.html", status=_form_status(form), form=form, sent=sent, mail_enabled=mail_configured()
+    )
+
+
+@bp.route("/privacy/accept", methods=["GET", "POST"])
+@login_required
+def privacy_accept():
+    form = ConsentForm()
+    if form.validate_on_submit():
+        services.accept_privacy(get_session(), user=current_user, locale=session.get("lang") or current_user.locale)
+        session["consent"] = consent_key(current_user)
+        return hx_redirect(_next_or_home())
+    return render("accounts/privacy_accept.html", status=_form_status(form), form=form)
+
+
+@bp.route("/me")
+@login_required
+def me():
+    return render("accounts/me.html", user=current_user)
+
+
+@bp.route("/me/profile", methods=["GET", "POST"])
+@login_required
+def edit_profile():
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        services.update_profile(
+            get_session(),
+            actor=current_user,
+            user=current_user,
+            name=form.name.data,
+            preferred_name=form.preferred_name.data,
+            pronouns=form.pronouns.data,
+            locale=form.locale.data,
+            avatar_colour=form.avatar_colour.data,
+        )
+        session["lang"] = form.locale.data
+        flash(_("Saved."), "success")
+        return hx_redirect(url_for("accounts.me"))
+    return render("accounts/profile.html", status=_form_status(form), form=form)
+
+
+@bp.route("/me/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            ended = services.change_password(
+                get_session(),
+                user=current_user,
+                current=form.current.data,
+                new=form.password.data,
+                keep_token=current_user.get_id(),
+                end_others=form.end_others.data,
+            )
+        except DomainError as error:
+            form.current.errors = [*form.current.errors, error.message]
+        else:
+            message = _("Your password is changed.")
+            if ended:
+                message += " " + _("You were logged out on %(count)d other devices.", count=ended)
+            flash(message, "success")
+            return hx_redirect(url_for("accounts.me"))
+    return render("accounts/password.html", status=_form_status(form), form=form)
+
+
+@bp.app_context_processor
+def account_context():
+    return {"mail_enabled": mail_configured()}

@@ -1,0 +1,45 @@
+"""Commands: `flask --app hub demo`, `flask --app hub create-admin`."""
+from __future__ import annotations
+
+import click
+from flask import Flask, url_for
+
+from hub import demo
+from hub.accounts import services
+from hub.accounts.models import TokenPurpose, User
+from hub.db import job_session
+
+
+def print_demo_logins() -> None:
+    click.echo("\nDemo logins (password: %s):" % demo.DEMO_PASSWORD)
+    for email, who in demo.DEMO_LOGINS:
+        click.echo(f"  {email:<28} {who}")
+    click.echo("")
+
+
+def init_app(app: Flask) -> None:
+    @app.cli.command("demo")
+    def demo_command():
+        """Load demo data if the database is empty, and print the demo logins."""
+        with job_session() as session:
+            if demo.is_empty(session):
+                people = demo.load(session)
+                click.echo(f"Loaded demo data: {len(people)} people.")
+            else:
+                click.echo("The database already has people; demo data not loaded.")
+        print_demo_logins()
+
+    @app.cli.command("create-admin")
+    @click.option("--email", required=True)
+    @click.option("--name", required=True)
+    def create_admin(email: str, name: str):
+        """Create an administrator and print their single-use link to choose a password."""
+        with job_session() as session:
+            user = User(name=name, email=services.normalize_email(email), is_admin=True, is_staff=True)
+            if services.find_user_by_email(session, email):
+                raise click.ClickException("There is already an account with that e-mail.")
+            session.add(user)
+            session.flush()
+            token = services._issue_token(session, user=user, actor=None, purpose=TokenPurpose.INVITE)
+        with app.test_request_context(base_url=app.config["BASE_URL"]):
+            click.echo(url_for("accounts.set_password", token=token, _external=True))

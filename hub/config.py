@@ -1,0 +1,89 @@
+"""Settings, read from the environment with a HUB_ prefix."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PREFIX = "HUB_"
+
+
+class ConfigError(RuntimeError):
+    """The app cannot start with the settings it was given."""
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _minutes(name: str, default: int) -> int:
+    return int(os.environ.get(PREFIX + name, default))
+
+
+def instance_secret_key(instance_path: Path) -> str:
+    """A development secret, generated once and kept in instance/ so logins survive restarts."""
+    path = instance_path / "secret_key"
+    if not path.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def load(instance_path: Path) -> dict:
+    """Build the app config from the environment; refuse unsafe production settings."""
+    env = os.environ.get(PREFIX + "ENV", "development")
+    production = env == "production"
+    sqlite_file = instance_path / "ungehub.sqlite3"
+    config = {
+        "ENV_NAME": env,
+        "PRODUCTION": production,
+        "DATABASE_URL": os.environ.get(PREFIX + "DATABASE_URL", f"sqlite:///{sqlite_file}"),
+        "SECRET_KEY": os.environ.get(PREFIX + "SECRET_KEY"),
+        "BASE_URL": os.environ.get(PREFIX + "BASE_URL", "http://127.0.0.1:5000"),
+        "RATELIMIT_STORAGE_URI": os.environ.get(PREFIX + "RATELIMIT_STORAGE", "memory://"),
+        "MAX_CONTENT_LENGTH": int(os.environ.get(PREFIX + "MAX_CONTENT_LENGTH", 2 * 1024 * 1024)),
+        # Idle timeouts and lifetimes of a login, in minutes.
+        "IDLE_TIMEOUT_YOUNG": _minutes("IDLE_TIMEOUT_YOUNG", 30),
+        "IDLE_TIMEOUT_STAFF": _minutes("IDLE_TIMEOUT_STAFF", 15),
+        "IDLE_TIMEOUT_OTHER": _minutes("IDLE_TIMEOUT_OTHER", 30),
+        "SESSION_LIFETIME": _minutes("SESSION_LIFETIME", 12 * 60),
+        "REMEMBER_LIFETIME": _minutes("REMEMBER_LIFETIME", 30 * 24 * 60),
+        "INVITE_LIFETIME": _minutes("INVITE_LIFETIME", 7 * 24 * 60),
+        "RESET_LIFETIME": _minutes("RESET_LIFETIME", 60),
+        "MAIL_SERVER": os.environ.get(PREFIX + "MAIL_SERVER"),
+        "MAIL_PORT": int(os.environ.get(PREFIX + "MAIL_PORT", 587)),
+        "MAIL_USERNAME": os.environ.get(PREFIX + "MAIL_USERNAME"),
+        "MAIL_PASSWORD": os.environ.get(PREFIX + "MAIL_PASSWORD"),
+        "MAIL_FROM": os.environ.get(PREFIX + "MAIL_FROM", "Ungehub <noreply@ungehub.invalid>"),
+        "MAIL_STARTTLS": _bool(os.environ.get(PREFIX + "MAIL_STARTTLS", "true")),
+        "SESSION_COOKIE_SECURE": production,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "ungehub",
+        "REMEMBER_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_NAME": "ungehub_remember",
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the login does
+        "BABEL_DEFAULT_LOCALE": "da",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Copenhagen",
+        # Argon2id cost; tests lower it to keep the suite fast.
+        "ARGON2_TIME_COST": int(os.environ.get(PREFIX + "ARGON2_TIME_COST", 3)),
+        "ARGON2_MEMORY_COST": int(os.environ.get(PREFIX + "ARGON2_MEMORY_COST", 65536)),
+    }
+    if production:
+        if not config["SECRET_KEY"]:
+            raise ConfigError("HUB_SECRET_KEY must be set when HUB_ENV=production.")
+        if PREFIX + "RATELIMIT_STORAGE" not in os.environ:
+            raise ConfigError(
+                "HUB_RATELIMIT_STORAGE must be set when HUB_ENV=production "
+                "(e.g. redis://127.0.0.1:6379/0), so limits hold across workers."
+            )
+    return config
+
+
+def finish(config: dict, instance_path: Path) -> None:
+    """Fill in what may depend on overrides (the development secret key)."""
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = instance_secret_key(instance_path)

@@ -1,0 +1,40 @@
+"""Versioned static URLs: a content hash in the query, so browsers and the service worker
+may cache them for good."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from flask import Flask, url_for
+
+# The files the service worker keeps for offline use.
+SHELL_ASSETS = [
+    "css/app.css",
+    "js/app.js",
+    "vendor/htmx-2.0.11.min.js",
+    "icons/sprite.svg",
+    "icons/icon-192.png",
+]
+
+
+def init_app(app: Flask) -> None:
+    hashes: dict[str, str] = {}
+    static = Path(app.static_folder)
+
+    def asset(filename: str) -> str:
+        if filename not in hashes or app.debug:
+            path = static / filename
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()[:10] if path.exists() else "0"
+            hashes[filename] = digest
+        return url_for("static", filename=filename, v=hashes[filename])
+
+    app.jinja_env.globals["asset"] = asset
+    app.jinja_env.globals["shell_assets"] = lambda: [asset(name) for name in SHELL_ASSETS]
+
+    @app.after_request
+    def cache_versioned_static(response):
+        from flask import request
+
+        if request.endpoint == "static" and request.args.get("v") and response.status_code == 200:
+            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        return response

@@ -1,0 +1,62 @@
+"""The navigation per role. Each feature adds its own entry when it lands."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from hub.accounts.models import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: object  # a lazy string
+    icon: str  # a name in static/icons/sprite.svg
+    prefix: str  # paths that count as "here"
+
+
+YOUNG_TABS = [
+    NavItem("core.home", _l("Home"), "home", "/"),
+    NavItem("accounts.me", _l("Me"), "me", "/me"),
+]
+
+STAFF_LINKS = [
+    NavItem("core.home", _l("Overview"), "home", "/"),
+    NavItem("staff.people", _l("People"), "people", "/staff/people"),
+    NavItem("accounts.me", _l("Me"), "me", "/me"),
+]
+
+ADULT_LINKS = [
+    NavItem("core.home", _l("Home"), "home", "/"),
+    NavItem("accounts.me", _l("Me"), "me", "/me"),
+]
+
+
+def _is_here(item: NavItem) -> bool:
+    if item.prefix == "/":
+        return request.path == "/"
+    return request.path.startswith(item.prefix)
+
+
+def navigation() -> dict:
+    if not current_user.is_authenticated:
+        return {"nav_style": None, "nav_items": []}
+    if current_user.has_role(Role.STAFF):
+        style, items = "top", STAFF_LINKS
+    elif current_user.has_role(Role.YOUNG):
+        style, items = "tabs", YOUNG_TABS
+    else:
+        style, items = "top", ADULT_LINKS
+    return {
+        "nav_style": style,
+        "nav_items": [
+            {"url": url_for(i.endpoint), "label": i.label, "icon": i.icon, "here": _is_here(i)} for i in items
+        ],
+    }
+
+
+def init_app(app: Flask) -> None:
+    app.context_processor(navigation)

@@ -1,0 +1,108 @@
+"""The shell of the app: home per role, health, the service worker, the manifest, language."""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from flask import Blueprint, current_app, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import text
+
+from hub.accounts.models import Role
+from hub.db import get_session
+from hub.errors import render_error
+from hub.htmx import hx_redirect, render
+from hub.i18n import LANGUAGES
+from hub.security import safe_next
+
+bp = Blueprint("core", __name__)
+
+
+def home_template() -> str:
+    """Each role lands on its own home; an account with several roles lands on the widest."""
+    if current_user.has_role(Role.STAFF):
+        return "home/staff.html"
+    if current_user.has_role(Role.YOUNG):
+        return "home/young.html"
+    return "home/adult.html"
+
+
+@bp.route("/")
+def home():
+    if not current_user.is_authenticated:
+        return render("home/welcome.html")
+    return render(home_template(), user=current_user)
+
+
+@bp.route("/healthz")
+def healthz():
+    try:
+        get_session().exec(text("SELECT 1"))
+    except Exception:
+        current_app.logger.warning("health check: database unreachable", exc_info=True)
+        return {"status": "unavailable", "database": "unreachable"}, 503
+    return {"status": "ok", "database": "ok"}
+
+
+@bp.route("/sw.js")
+def service_worker():
+    """static/sw.js, served from the root so it controls the whole app, not only /static/.
+
+    The versioned shell assets are written in front of it, so the worker changes (and the
+    browser installs it afresh) whenever one of them does.
+    """
+    shell = current_app.jinja_env.globals["shell_assets"]()
+    version = hashlib.sha256("".join(shell).encode()).hexdigest()[:12]
+    source = (Path(current_app.static_folder) / "sw.js").read_text()
+    header = f"const VERSION = {json.dumps(version)};\nconst SHELL_ASSETS = {json.dumps(shell)};\n"
+    response = current_app.response_class(header + source, mimetype="text/javascript")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Service-Worker-Allowed"] = "/"
+    return response
+
+
+@bp.route("/manifest.webmanifest")
+def manifest():
+    response = current_app.response_class(
+        render("manifest.webmanifest")[0], mimetype="application/manifest+json"
+    )
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.route("/offline")
+def offline():
+    return render("offline.html")
+
+
+@bp.route("/privacy")
+def privacy():
+    return render("privacy.html")
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    """Switch language; a logged-in person keeps the choice on their account too."""
+    language = request.form.get("lang", "")
+    if language not in LANGUAGES:
+        return render_error(400, _("Choose Danish or English."))
+    session["lang"] = language
+    if current_user.is_authenticated:
+        current_user.locale = language
+    return hx_redirect(safe_next(request.form.get("next")) or url_for("core.home"))
+
+
+@bp.app_context_processor
+def shared_context():
+    from hub.accounts.models import ROLE_LABELS, SUPPORT_TYPE_LABELS
+    from hub.accounts.services import PRIVACY_NOTICE_VERSION
+
+    def role_labels(user) -> list:
+        labels = [ROLE_LABELS[role] for role in sorted(user.roles) if role != Role.SUPPORT]
+        if user.support_type:
+            labels.append(SUPPORT_TYPE_LABELS.get(user.support_type, ROLE_LABELS[Role.SUPPORT]))
+        return labels
+
+    return {"role_labels": role_labels, "notice_version": PRIVACY_NOTICE_VERSION}

@@ -1,0 +1,61 @@
+"""Realistic Danish demo data, loaded by `make run` on an empty database."""
+from __future__ import annotations
+
+from sqlmodel import Session, func, select
+
+from hub.accounts import passwords
+from hub.accounts.models import SupportType, User
+from hub.db import utcnow
+
+DEMO_PASSWORD = "ungehub-demo"
+
+# (e-mail, name, preferred name, pronouns, roles)
+PEOPLE = [
+    ("ung@example.org", "Sara Nielsen", "Sara", "hun", {"young": True, "trial": True}),
+    ("mads@example.org", "Mads Kristensen", None, None, {"young": True}),
+    ("amina@example.org", "Amina Hassan", None, "hun", {"young": True, "trial": True}),
+    ("personale@example.org", "Louise Holm", None, None, {"staff": True}),
+    ("jonas@example.org", "Jonas Berg", None, None, {"staff": True, "support": SupportType.PAEDAGOG}),
+    ("admin@example.org", "Birgitte Vestergaard", None, None, {"admin": True}),
+    ("mentor@example.org", "Peter Madsen", None, None, {"mentor": True}),
+    ("sagsbehandler@example.org", "Hanne Lund", None, None, {"support": SupportType.CASEWORKER}),
+    ("traener@example.org", "Ali Karimi", None, None, {"support": SupportType.NETWORK}),
+]
+
+DEMO_LOGINS = [
+    ("ung@example.org", "ung (young person)"),
+    ("personale@example.org", "personale (hub staff)"),
+    ("mentor@example.org", "mentor (volunteer mentor)"),
+    ("admin@example.org", "admin"),
+]
+
+
+def is_empty(session: Session) -> bool:
+    return session.exec(select(func.count()).select_from(User)).one() == 0
+
+
+def load(session: Session) -> list[User]:
+    """Create the demo people; call only on an empty database."""
+    password_hash = passwords.hash_password(DEMO_PASSWORD)
+    now = utcnow()
+    people = []
+    for index, (email, name, preferred, pronouns, roles) in enumerate(PEOPLE):
+        user = User(
+            email=email,
+            name=name,
+            preferred_name=preferred,
+            pronouns=pronouns,
+            password_hash=password_hash,
+            avatar_colour=index % 8,
+            is_young=roles.get("young", False),
+            is_staff=roles.get("staff", False),
+            is_admin=roles.get("admin", False),
+            is_mentor=roles.get("mentor", False),
+            support_type=roles["support"].value if "support" in roles else None,
+            trial_enrolled_at=now if roles.get("trial") else None,
+            activated_at=now,
+        )
+        session.add(user)
+        people.append(user)
+    session.flush()
+    return people

@@ -1,0 +1,36 @@
+"""htmx helpers: decide page-or-partial in one place, and redirect the htmx way."""
+from __future__ import annotations
+
+from flask import Flask, Response, redirect, render_template, request
+
+
+def is_partial() -> bool:
+    """A fragment is wanted: an htmx request that is neither boosted nor a history restore."""
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-Boosted") != "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+def render(page: str, partial: str | None = None, /, status: int = 200, **context) -> tuple[str, int]:
+    """Render the partial for an htmx swap, the full page otherwise, from one context."""
+    template = partial if partial and is_partial() else page
+    return render_template(template, **context), status
+
+
+def hx_redirect(location: str) -> Response:
+    """After a non-GET: 303 for plain forms, HX-Redirect for htmx so it navigates fully."""
+    if request.headers.get("HX-Request") == "true":
+        response = Response(status=204)
+        response.headers["HX-Redirect"] = location
+        return response
+    return redirect(location, code=303)
+
+
+def init_app(app: Flask) -> None:
+    @app.after_request
+    def vary_on_htmx(response: Response) -> Response:
+        # Pages and fragments share URLs; caches must keep them apart.
+        response.vary.add("HX-Request")
+        return response

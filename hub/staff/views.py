@@ -1,0 +1,95 @@
+"""Staff look after accounts: find people, invite them, give them a new-password link."""
+from __future__ import annotations
+
+import segno
+from flask import Blueprint, abort, flash, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import or_
+from sqlmodel import select
+
+from hub.accounts import services
+from hub.accounts.auth import roles_required
+from hub.accounts.forms import InviteForm
+from hub.accounts.models import Role, SupportType, TokenPurpose, User
+from hub.db import get_session
+from hub.errors import DomainError
+from hub.htmx import hx_redirect, render
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+PAGE_SIZE = 50
+
+
+def qr_svg(link: str) -> Markup:
+    """An inline SVG QR code of a link we made ourselves (no user text goes into it)."""
+    svg = segno.make(link, error="m").svg_inline(scale=5, border=2, dark="#111", light="#fff", omitsize=True)
+    return Markup(svg)
+
+
+def get_person_or_404(user_id: int) -> User:
+    user = get_session().get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/people")
+@roles_required(Role.STAFF)
+def people():
+    query = (request.args.get("q") or "").strip()[:100]
+    statement = select(User).order_by(User.name).limit(PAGE_SIZE)
+    if query:
+        pattern = f"%{query.lower()}%"
+        statement = statement.where(or_(User.email.like(pattern), User.name.ilike(pattern)))
+    found = get_session().exec(statement).all()
+    return render("staff/people.html", "staff/_people_list.html", people=found, query=query)
+
+
+@bp.route("/people/invite", methods=["GET", "POST"])
+@roles_required(Role.STAFF)
+def invite():
+    form = InviteForm()
+    form.role_choices_for(current_user)
+    if form.validate_on_submit():
+        try:
+            user, token = services.invite(
+                get_session(),
+                actor=current_user,
+                name=form.name.data,
+                email=form.email.data,
+                role=Role(form.role.data),
+                support_type=SupportType(form.support_type.data) if form.support_type.data else None,
+                enrol_in_trial=form.enrol_in_trial.data,
+            )
+        except DomainError as error:
+            form.form_errors.append(error.message)
+        else:
+            # The link is shown once, here, and never stored in plain: so no redirect.
+            return _link_page(user, token, TokenPurpose.INVITE)
+    return render("staff/invite.html", status=422 if form.errors else 200, form=form)
+
+
+@bp.route("/people/<int:user_id>/reset-link", methods=["POST"])
+@roles_required(Role.STAFF)
+def reset_link(user_id: int):
+    user = get_person_or_404(user_id)
+    token = services.issue_reset(get_session(), actor=current_user, user=user)
+    purpose = TokenPurpose.INVITE if user.password_hash is None else TokenPurpose.RESET
+    return _link_page(user, token, purpose)
+
+
+def _link_page(user: User, token: str, purpose: TokenPurpose):
+    link = url_for("accounts.set_password", token=token, _external=True)
+    return render("staff/link.html", person=user, link=link, qr=qr_svg(link), purpose=purpose)
+
+
+@bp.route("/people/<int:user_id>/disable", methods=["POST"])
+@roles_required(Role.ADMIN)
+def set_disabled(user_id: int):
+    user = get_person_or_404(user_id)
+    disable = request.form.get("disable") == "1"
+    services.set_disabled(get_session(), actor=current_user, user=user, disabled=disable)
+    flash(_("The account is closed.") if disable else _("The account is open again."), "success")
+    return hx_redirect(url_for("staff.people", q=user.email))
