@@ -19,18 +19,22 @@ NEW_PASSWORD = [
     Length(min=passwords.MIN_LENGTH, message=_l("Use at least 8 characters.")),
     Length(max=passwords.MAX_LENGTH, message=_l("That password is too long.")),
 ]
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
 NAME = [InputRequired(_l("Write your name.")), Length(max=120)]
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=EMAIL)
+    email = EmailField(_l("E-mail"), validators=EMAIL, filters=[strip])
     password = PasswordField(_l("Password"), validators=[InputRequired(_l("Write your password.")), Length(max=1024)])
     remember = BooleanField(_l("Keep me logged in on this phone"))
 
 
 class SignupForm(FlaskForm):
     name = StringField(_l("Your name"), validators=NAME)
-    email = EmailField(_l("E-mail"), validators=EMAIL)
+    email = EmailField(_l("E-mail"), validators=EMAIL, filters=[strip])
     password = PasswordField(_l("Choose a password"), validators=NEW_PASSWORD)
 
 
@@ -43,7 +47,7 @@ class SetPasswordForm(FlaskForm):
 
 
 class ForgotForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=EMAIL)
+    email = EmailField(_l("E-mail"), validators=EMAIL, filters=[strip])
 
 
 class ConsentForm(FlaskForm):
@@ -68,7 +72,7 @@ class ChangePasswordForm(FlaskForm):
 
 class InviteForm(FlaskForm):
     name = StringField(_l("Name"), validators=[InputRequired(_l("Write the person's name.")), Length(max=120)])
-    email = EmailField(_l("E-mail"), validators=EMAIL)
+    email = EmailField(_l("E-mail"), validators=EMAIL, filters=[strip])
     role = SelectField(_l("Role"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
     support_type = SelectField(
         _l("Kind of support person"),

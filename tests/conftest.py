@@ -1,0 +1,183 @@
+"""Fixtures: an app on a fresh database per test (SQLite, and PostgreSQL when
+HUB_TEST_DATABASE_URL is set), a CSRF-aware client, factories and a logged-in user per role."""
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlmodel import SQLModel
+
+import hub.models  # noqa: F401
+from hub import create_app
+from hub.db import job_session
+from tests.factories import DEFAULT_PASSWORD, make_user
+
+PG_URL = os.environ.get("HUB_TEST_DATABASE_URL")
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def pg_admin_url() -> str:
+    return make_url(PG_URL).render_as_string(hide_password=False)
+
+
+def create_pg_database(name: str) -> str:
+    """A new, empty PostgreSQL database beside the test one; returns its URL."""
+    admin = create_engine(pg_admin_url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_pg_database(name: str) -> None:
+    admin = create_engine(pg_admin_url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def backend_url_factory(tmp_path_factory):
+    """Make empty databases of either kind; PostgreSQL ones are dropped at the end."""
+    made: list[str] = []
+
+    def make(backend: str) -> str:
+        if backend == "sqlite":
+            return f"sqlite:///{tmp_path_factory.mktemp('db') / 'empty.sqlite3'}"
+        if not PG_URL:
+            pytest.skip("PostgreSQL: HUB_TEST_DATABASE_URL is not set (CI sets it)")
+        name = f"ungehub_t_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+        made.append(name)
+        return create_pg_database(name)
+
+    yield make
+    for name in made:
+        drop_pg_database(name)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database(request, backend_url_factory, tmp_path_factory):
+    """One schema per backend for the whole run; tests get a fresh copy of it."""
+    backend = request.param
+    url = backend_url_factory(backend)
+    engine = create_engine(url)
+    SQLModel.metadata.create_all(engine)
+    engine.dispose()
+    return backend, url
+
+
+@pytest.fixture
+def db_url(database, tmp_path) -> str:
+    backend, url = database
+    if backend == "sqlite":
+        # Copy the ready-made schema: much faster than building it per test.
+        template = Path(make_url(url).database)
+        target = tmp_path / "ungehub.sqlite3"
+        shutil.copyfile(template, target)
+        return f"sqlite:///{target}"
+    engine = create_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return url
+
+
+class Client(FlaskClient):
+    """A test client that sends the CSRF token on writes, as the real pages do."""
+
+    def csrf_token(self) -> str:
+        with self.session_transaction() as session:
+            raw = session.setdefault("csrf_token", uuid.uuid4().hex)
+        return URLSafeTimedSerializer(self.application.secret_key, salt="wtf-csrf-token").dumps(raw)
+
+    def open(self, *args, csrf: bool = True, **kwargs):
+        method = (kwargs.get("method") or "GET").upper()
+        if csrf and method not in ("GET", "HEAD", "OPTIONS"):
+            headers = dict(kwargs.pop("headers", None) or {})
+            headers.setdefault("X-CSRFToken", self.csrf_token())
+            kwargs["headers"] = headers
+        return super().open(*args, **kwargs)
+
+
+def test_config(db_url: str, tmp_path: Path) -> dict:
+    return {
+        "TESTING": True,
+        "DATABASE_URL": db_url,
+        "SECRET_KEY": "test-secret",
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_COST": 1024,
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+
+
+@pytest.fixture
+def app(db_url, tmp_path):
+    app = create_app(test_config(db_url, tmp_path))
+    app.test_client_class = Client
+    yield app
+    app.extensions["hub_engine"].dispose()
+
+
+@pytest.fixture
+def client(app) -> Client:
+    return app.test_client()
+
+
+@pytest.fixture
+def make(app):
+    """Create rows in their own committed transaction: `make.user(is_young=True)`."""
+
+    class Maker:
+        def user(self, **overrides):
+            with app.app_context(), job_session() as session:
+                return make_user(session, **overrides)
+
+    return Maker()
+
+
+class Auth:
+    def __init__(self, client: Client):
+        self.client = client
+
+    def login(self, user, password: str = DEFAULT_PASSWORD, **form):
+        response = self.client.post("/login", data={"email": user.email, "password": password, **form})
+        assert response.status_code == 303, response.get_data(as_text=True)[:500]
+        return response
+
+    def logout(self):
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def auth(client) -> Auth:
+    return Auth(client)
+
+
+ROLE_USERS = {
+    "young": {"is_young": True},
+    "support": {"support_type": "caseworker"},
+    "mentor": {"is_mentor": True},
+    "staff": {"is_staff": True},
+    "admin": {"is_admin": True, "is_staff": True},
+}
+
+
+@pytest.fixture
+def login_as(make, auth):
+    """Log the client in as a new user of a role: `user = login_as("staff")`."""
+
+    def login(role: str, **overrides):
+        user = make.user(**{**ROLE_USERS[role], **overrides})
+        auth.login(user)
+        return user
+
+    return login
