@@ -25,9 +25,12 @@ def test_wrong_password_and_unknown_email_get_the_same_answer(client, make):
     wrong = client.post("/login", data={"email": "known@example.org", "password": "not the password"})
     unknown = client.post("/login", data={"email": "nobody@example.org", "password": "not the password"})
     assert wrong.status_code == unknown.status_code == 422
-    def message(r):
-        body = r.get_data(as_text=True)
-        return body[body.index('role="alert"'):][:300]
+
+    def message(response):
+        body = response.get_data(as_text=True)
+        start = body.index('role="alert"')
+        return body[start : body.index("</div>", start)]
+
     assert message(wrong) == message(unknown)
 
 
