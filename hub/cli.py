@@ -6,7 +6,7 @@ from flask import Flask, url_for
 
 from hub import demo
 from hub.accounts import services
-from hub.accounts.models import TokenPurpose, User
+from hub.accounts.models import User
 from hub.db import job_session
 
 
@@ -40,6 +40,6 @@ def init_app(app: Flask) -> None:
                 raise click.ClickException("There is already an account with that e-mail.")
             session.add(user)
             session.flush()
-            token = services._issue_token(session, user=user, actor=None, purpose=TokenPurpose.INVITE)
+            token = services.issue_invite(session, user=user, actor=None)
         with app.test_request_context(base_url=app.config["BASE_URL"]):
             click.echo(url_for("accounts.set_password", token=token, _external=True))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
 
 from hub.accounts import passwords
@@ -58,9 +58,9 @@ class ProfileForm(FlaskForm):
     name = StringField(_l("Full name"), validators=NAME)
     preferred_name = StringField(_l("What should we call you?"), validators=[Optional(), Length(max=60)])
     pronouns = StringField(_l("Pronouns (if you want)"), validators=[Optional(), Length(max=40)])
-    locale = RadioField(_l("Language"), choices=[("da", "Dansk"), ("en", "English")])
+    locale = RadioField(_l("Language"), choices=[SelectChoice("da", "Dansk"), SelectChoice("en", "English")])
     avatar_colour = RadioField(
-        _l("Colour of your icon"), coerce=int, choices=[(i, str(i + 1)) for i in range(AVATAR_COLOURS)]
+        _l("Colour of your icon"), coerce=int, choices=[SelectChoice(i, str(i + 1)) for i in range(AVATAR_COLOURS)]
     )
 
 
@@ -73,10 +73,11 @@ class ChangePasswordForm(FlaskForm):
 class InviteForm(FlaskForm):
     name = StringField(_l("Name"), validators=[InputRequired(_l("Write the person's name.")), Length(max=120)])
     email = EmailField(_l("E-mail"), validators=EMAIL, filters=[strip])
-    role = SelectField(_l("Role"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
+    role = SelectField(_l("Role"), choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()])
     support_type = SelectField(
         _l("Kind of support person"),
-        choices=[("", _l("Not a support person"))] + [(t.value, label) for t, label in SUPPORT_TYPE_LABELS.items()],
+        choices=[SelectChoice("", _l("Not a support person"))]
+        + [SelectChoice(t.value, label) for t, label in SUPPORT_TYPE_LABELS.items()],
         validators=[Optional()],
     )
     enrol_in_trial = BooleanField(_l("Enrol in the youth-steered support trial"))
@@ -84,4 +85,4 @@ class InviteForm(FlaskForm):
     def role_choices_for(self, actor) -> None:
         """Staff invite young people, mentors and support people; admins invite staff too."""
         allowed = set(ROLE_LABELS) if actor.is_admin else {Role.YOUNG, Role.MENTOR, Role.SUPPORT}
-        self.role.choices = [(r.value, label) for r, label in ROLE_LABELS.items() if r in allowed]
+        self.role.choices = [SelectChoice(r.value, label) for r, label in ROLE_LABELS.items() if r in allowed]

@@ -142,6 +142,11 @@ def _issue_token(session: Session, *, user: User, actor: User | None, purpose: T
     return token
 
 
+def issue_invite(session: Session, *, user: User, actor: User | None) -> str:
+    """A fresh invitation link for an account that has no password yet."""
+    return _issue_token(session, user=user, actor=actor, purpose=TokenPurpose.INVITE)
+
+
 def issue_reset(session: Session, *, actor: User | None, user: User) -> str:
     """A reset link for `user`: made by staff, or by the user through e-mail (actor None)."""
     if actor is not None and not actor.is_staff_member:
