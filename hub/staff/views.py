@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import segno
-from flask import Blueprint, abort, flash, request, url_for
+from flask import Blueprint, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import or_
 from sqlmodel import select
 
+from hub.access import get_or_404
 from hub.accounts import services
 from hub.accounts.auth import roles_required
 from hub.accounts.forms import InviteForm
@@ -29,10 +30,7 @@ def qr_svg(link: str) -> Markup:
 
 
 def get_person_or_404(user_id: int) -> User:
-    user = get_session().get(User, user_id)
-    if user is None:
-        abort(404)
-    return user
+    return get_or_404(User, user_id)
 
 
 @bp.route("/people")

@@ -348,6 +348,8 @@ class UI:
     def _on_navigated(self, frame) -> None:
         if frame != self.page.main_frame or frame.url == "about:blank":
             return
+        if os.environ.get("HUB_DEBUG_NAV"):
+            print("navigated:", frame.url, "unchecked:", self.unchecked)
         if self.unchecked and self.unchecked != frame.url:
             self.missed.append(self.unchecked)
         self.unchecked = frame.url
@@ -364,6 +366,8 @@ class UI:
                 page.emulate_media(color_scheme="light")
         where = f"{page.url} ({scheme} scheme)"
         self.checked.append(where)
+        if os.environ.get("HUB_DEBUG_NAV"):
+            print("checked:", where)
         self.unchecked = None
         if violations:
             pytest.fail(f"Accessibility violations on {where}:\n{describe_violations(violations)}", pytrace=False)

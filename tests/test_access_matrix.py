@@ -1,0 +1,80 @@
+"""Every route × every role: who gets in, and what everyone else gets.
+
+A route missing from MATRIX fails `test_every_route_is_in_the_matrix`, so each feature adds
+its routes here. Paths may name `{young}`, `{other_young}` or `{staff}`: ids of people made
+for the test. ANYONE includes the anonymous visitor; LOGGED_IN does not.
+"""
+from __future__ import annotations
+
+import pytest
+
+ROLES = ["young", "support", "mentor", "staff", "admin"]
+ANYONE = {"anonymous", *ROLES}
+LOGGED_IN = set(ROLES)
+STAFF = {"staff", "admin"}
+
+# endpoint: (method, path, who may use it)
+MATRIX = {
+    "core.home": ("GET", "/", ANYONE),
+    "core.healthz": ("GET", "/healthz", ANYONE),
+    "core.service_worker": ("GET", "/sw.js", ANYONE),
+    "core.manifest": ("GET", "/manifest.webmanifest", ANYONE),
+    "core.offline": ("GET", "/offline", ANYONE),
+    "core.privacy": ("GET", "/privacy", ANYONE),
+    "core.set_language": ("POST", "/language", ANYONE),
+    "accounts.login": ("GET", "/login", ANYONE),
+    "accounts.signup": ("GET", "/signup", ANYONE),
+    "accounts.set_password": ("GET", "/welcome/not-a-real-token", set()),  # 404 for all: bad link
+    "accounts.forgot_password": ("GET", "/password/forgot", ANYONE),
+    "accounts.privacy_accept": ("GET", "/privacy/accept", LOGGED_IN),
+    "accounts.me": ("GET", "/me", LOGGED_IN),
+    "accounts.edit_profile": ("GET", "/me/profile", LOGGED_IN),
+    "accounts.change_password": ("GET", "/me/password", LOGGED_IN),
+    "staff.people": ("GET", "/staff/people", STAFF),
+    "staff.invite": ("GET", "/staff/people/invite", STAFF),
+    "staff.reset_link": ("POST", "/staff/people/{young}/reset-link", STAFF),
+    "staff.set_disabled": ("POST", "/staff/people/{other_young}/disable", {"admin"}),
+    "accounts.logout": ("POST", "/logout", ANYONE),  # last: it ends the login
+}
+
+NOT_CHECKED = {"static"}  # files, no logic
+
+
+def test_every_route_is_in_the_matrix(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - NOT_CHECKED
+    missing = endpoints - set(MATRIX)
+    assert not missing, f"add these routes to the access matrix: {sorted(missing)}"
+    assert not set(MATRIX) - endpoints, "the matrix names routes that no longer exist"
+
+
+@pytest.fixture
+def people(make):
+    return {
+        "young": make.user(is_young=True).id,
+        "other_young": make.user(is_young=True).id,
+        "staff": make.user(is_staff=True).id,
+    }
+
+
+@pytest.mark.parametrize("role", ["anonymous", *ROLES])
+def test_access_by_role(role, app, client, login_as, people):
+    if role != "anonymous":
+        login_as(role)
+    for endpoint, (method, path, allowed) in MATRIX.items():
+        url = path.format(**people)
+        response = client.open(url, method=method, data={})
+        status = response.status_code
+        where = f"{role} {method} {url} → {status}"
+        if role in allowed:
+            assert status not in (401, 403, 404) and not _to_login(response), where
+        elif not allowed:
+            assert status == 404, where
+        elif role == "anonymous":
+            assert status == 401 or _to_login(response), where
+        else:
+            assert status in (403, 404), where
+        assert status != 500, where
+
+
+def _to_login(response) -> bool:
+    return response.status_code in (302, 303) and response.headers["Location"].startswith("/login")
