@@ -1,4 +1,5 @@
 """Ungehub: the youth hub app for young people leaving care in Aarhus."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Loading what a person may see: anything else answers 404, as if it did not exist."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

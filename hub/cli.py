@@ -1,4 +1,5 @@
 """Commands: `flask --app hub demo`, `flask --app hub create-admin`."""
+
 from __future__ import annotations
 
 import click
@@ -11,7 +12,7 @@ from hub.db import job_session
 
 
 def print_demo_logins() -> None:
-    click.echo("\nDemo logins (password: %s):" % demo.DEMO_PASSWORD)
+    click.echo(f"\nDemo logins (password: {demo.DEMO_PASSWORD}):")
     for email, who in demo.DEMO_LOGINS:
         click.echo(f"  {email:<28} {who}")
     click.echo("")

@@ -1,4 +1,5 @@
 """Settings, read from the environment with a HUB_ prefix."""
+
 from __future__ import annotations
 
 import os

@@ -5,6 +5,7 @@ non-error status, then runs what was queued with `after_commit()` (push, mail).
 On SQLite every write transaction starts with BEGIN IMMEDIATE: a deferred transaction that
 reads and then writes fails with "database is locked" under concurrency, busy timeout or not.
 """
+
 from __future__ import annotations
 
 import contextlib

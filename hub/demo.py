@@ -1,4 +1,5 @@
 """Realistic Danish demo data, loaded by `make run` on an empty database."""
+
 from __future__ import annotations
 
 from sqlmodel import Session, func, select

@@ -1,4 +1,5 @@
 """Domain errors with stable codes, and friendly error pages in both languages."""
+
 from __future__ import annotations
 
 from flask import Flask, jsonify, make_response, render_template, request

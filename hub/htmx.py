@@ -1,4 +1,5 @@
 """htmx helpers: decide page-or-partial in one place, and redirect the htmx way."""
+
 from __future__ import annotations
 
 from flask import Flask, Response, redirect, render_template, request

@@ -1,4 +1,5 @@
 """Danish first, English second: the person's choice wins and is remembered."""
+
 from __future__ import annotations
 
 from flask import Flask, current_app, request, session

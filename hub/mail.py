@@ -1,4 +1,5 @@
 """Outgoing e-mail over SMTP (HUB_MAIL_*), sent after the commit and off the request's clock."""
+
 from __future__ import annotations
 
 import smtplib

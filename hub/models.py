@@ -1,2 +1,3 @@
 """Every domain's models, imported in one place for Alembic and the mappers."""
+
 from hub.accounts.models import AccountToken, Consent, User, UserSession  # noqa: F401

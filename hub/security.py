@@ -1,4 +1,5 @@
 """The security baseline: CSRF, headers, rate limits, safe redirects, no caching of private pages."""
+
 from __future__ import annotations
 
 import hashlib

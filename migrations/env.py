@@ -1,4 +1,5 @@
 """Alembic environment: targets SQLModel.metadata, with the URL from Ungehub's settings."""
+
 from __future__ import annotations
 
 from logging.config import fileConfig

@@ -1,5 +1,6 @@
 """Fixtures: an app on a fresh database per test (SQLite, and PostgreSQL when
 HUB_TEST_DATABASE_URL is set), a CSRF-aware client, factories and a logged-in user per role."""
+
 from __future__ import annotations
 
 import os

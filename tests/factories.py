@@ -1,4 +1,5 @@
 """Factories that build a minimal world. They flush and never commit; the caller does."""
+
 from __future__ import annotations
 
 import itertools
@@ -22,7 +23,9 @@ def _hash(password: str) -> str:
     return _hash_cache[password]
 
 
-def make_user(session: Session, *, password: str | None = DEFAULT_PASSWORD, consented: bool = True, **overrides) -> User:
+def make_user(
+    session: Session, *, password: str | None = DEFAULT_PASSWORD, consented: bool = True, **overrides
+) -> User:
     number = next(_numbers)
     values = {
         "email": f"person{number}@example.org",

@@ -4,6 +4,7 @@ A route missing from MATRIX fails `test_every_route_is_in_the_matrix`, so each f
 its routes here. Paths may name `{young}`, `{other_young}` or `{staff}`: ids of people made
 for the test. ANYONE includes the anonymous visitor; LOGGED_IN does not.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -64,7 +65,7 @@ def test_access_by_role(role, app, client, login_as, people):
         url = path.format(**people)
         response = client.open(url, method=method, data={})
         status = response.status_code
-        where = f"{role} {method} {url} → {status}"
+        where = f"{role} {method} {url} ({endpoint}) → {status}"
         if role in allowed:
             assert status not in (401, 403, 404) and not _to_login(response), where
         elif not allowed:

@@ -1,4 +1,5 @@
 """All migrations run on an empty database and agree with the models (no autogenerate drift)."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Who is asking: Flask-Login wiring, the consent gate and role checks."""
+
 from __future__ import annotations
 
 import functools

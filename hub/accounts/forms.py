@@ -1,4 +1,5 @@
 """Forms for accounts; every label and message goes through gettext."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -19,6 +20,8 @@ NEW_PASSWORD = [
     Length(min=passwords.MIN_LENGTH, message=_l("Use at least 8 characters.")),
     Length(max=passwords.MAX_LENGTH, message=_l("That password is too long.")),
 ]
+
+
 def strip(value):
     return value.strip() if isinstance(value, str) else value
 
@@ -42,7 +45,10 @@ class SetPasswordForm(FlaskForm):
     password = PasswordField(_l("New password"), validators=NEW_PASSWORD)
     confirm = PasswordField(
         _l("The same password again"),
-        validators=[InputRequired(_l("Write the password again.")), EqualTo("password", _l("The two passwords are not the same."))],
+        validators=[
+            InputRequired(_l("Write the password again.")),
+            EqualTo("password", _l("The two passwords are not the same.")),
+        ],
     )
 
 
@@ -65,7 +71,9 @@ class ProfileForm(FlaskForm):
 
 
 class ChangePasswordForm(FlaskForm):
-    current = PasswordField(_l("Your current password"), validators=[InputRequired(_l("Write your current password.")), Length(max=1024)])
+    current = PasswordField(
+        _l("Your current password"), validators=[InputRequired(_l("Write your current password.")), Length(max=1024)]
+    )
     password = PasswordField(_l("New password"), validators=NEW_PASSWORD)
     end_others = BooleanField(_l("Log me out on my other phones and computers"), default=True)
 

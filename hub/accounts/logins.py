@@ -4,6 +4,7 @@ The session cookie holds a random token; the database keeps only its SHA-256. A 
 on logout, on a password change, when the account is disabled, after the idle timeout for
 the person's role, or at the end of its absolute lifetime.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -81,8 +82,12 @@ def load_login(session: Session, token: str) -> tuple[User, UserSession] | None:
     elif now - login.created_at > lifetime(login.remember):
         ended = "expired"
     if ended:
-        _bookkeep(session, update(UserSession).where(UserSession.id == login.id, UserSession.ended_at.is_(None))
-                  .values(ended_at=now, ended_reason=ended))
+        _bookkeep(
+            session,
+            update(UserSession)
+            .where(UserSession.id == login.id, UserSession.ended_at.is_(None))
+            .values(ended_at=now, ended_reason=ended),
+        )
         return None
     if now - login.last_seen_at > TOUCH_EVERY:
         _bookkeep(session, update(UserSession).where(UserSession.id == login.id).values(last_seen_at=now))

@@ -1,4 +1,5 @@
 """Accounts: people, their logins, single-use links and what they consented to."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """Argon2id password hashes, verified in even time whether or not the account exists."""
+
 from __future__ import annotations
 
 from argon2 import PasswordHasher

@@ -1,4 +1,5 @@
 """What people do with accounts: sign up, get invited, log in, reset, consent, edit a profile."""
+
 from __future__ import annotations
 
 import secrets

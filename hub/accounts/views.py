@@ -1,7 +1,8 @@
 """Log in and out, sign up, set a password from a link, consent, and your own profile."""
+
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, make_response, redirect, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 

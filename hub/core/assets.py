@@ -1,5 +1,6 @@
 """Versioned static URLs: a content hash in the query, so browsers and the service worker
 may cache them for good."""
+
 from __future__ import annotations
 
 import hashlib

@@ -1,4 +1,5 @@
 """The navigation per role. Each feature adds its own entry when it lands."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """The shell of the app: home per role, health, the service worker, the manifest, language."""
+
 from __future__ import annotations
 
 import hashlib
@@ -65,9 +66,7 @@ def service_worker():
 
 @bp.route("/manifest.webmanifest")
 def manifest():
-    response = current_app.response_class(
-        render("manifest.webmanifest")[0], mimetype="application/manifest+json"
-    )
+    response = current_app.response_class(render("manifest.webmanifest")[0], mimetype="application/manifest+json")
     response.headers["Cache-Control"] = "no-cache"
     return response
 

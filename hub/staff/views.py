@@ -1,4 +1,5 @@
 """Staff look after accounts: find people, invite them, give them a new-password link."""
+
 from __future__ import annotations
 
 import segno

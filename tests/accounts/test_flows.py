@@ -1,4 +1,5 @@
 """Getting an account: staff invitations, self sign-up, reset links, consent, profile."""
+
 from __future__ import annotations
 
 import re
@@ -216,7 +217,7 @@ def test_forgot_password_by_email_when_smtp_is_configured(app, client, make, smt
 
 def test_forgot_password_without_smtp_points_to_staff(client):
     body = client.get("/password/forgot").get_data(as_text=True)
-    assert "<form method=\"post\" novalidate>" not in body
+    assert '<form method="post" novalidate>' not in body
 
 
 def test_demo_command_loads_once_and_prints_logins(app):

@@ -1,13 +1,14 @@
 """Logging in and out: argon2id, no enumeration, sessions that really end."""
+
 from __future__ import annotations
 
 from datetime import timedelta
 
 import time_machine
+from sqlmodel import select
 
 from hub.accounts.models import UserSession
 from hub.db import job_session, utcnow
-from sqlmodel import select
 
 
 def test_login_is_case_insensitive_and_lands_on_home(client, make):

@@ -1,4 +1,5 @@
 """The access helper: someone else's object and a missing one both answer 404."""
+
 from __future__ import annotations
 
 from flask_login import current_user

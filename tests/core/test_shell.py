@@ -1,4 +1,5 @@
 """The app's shell: health, PWA files, headers, CSRF, errors, language, htmx."""
+
 from __future__ import annotations
 
 import json
@@ -40,7 +41,7 @@ def test_security_headers_on_every_page(client):
 def test_no_inline_script_or_style_in_pages(client):
     body = client.get("/").get_data(as_text=True)
     assert "<script>" not in body and " style=" not in body and "<style" not in body
-    config = json.loads(body.split("name=\"htmx-config\" content='")[1].split("'>")[0])
+    config = json.loads(body.split('name="htmx-config" content=\'')[1].split("'>")[0])
     assert config["allowEval"] is False and config["allowScriptTags"] is False
     assert config["selfRequestsOnly"] is True and config["includeIndicatorStyles"] is False
 
