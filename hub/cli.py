@@ -30,6 +30,18 @@ def init_app(app: Flask) -> None:
                 click.echo("The database already has people; demo data not loaded.")
         print_demo_logins()
 
+    @app.cli.command("scheduler")
+    @click.option("--heartbeat", default=20, show_default=True, help="Seconds between lease renewals.")
+    @click.option("--lease", "lease_seconds", default=60, show_default=True, help="Seconds a lease lasts.")
+    def scheduler_command(heartbeat: int, lease_seconds: int):
+        """Run the scheduler process (reminders, housekeeping). Safe to start twice."""
+        import logging
+
+        from hub.scheduler import runner
+
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        runner.run(app, heartbeat=heartbeat, lease_seconds=lease_seconds)
+
     @app.cli.command("create-admin")
     @click.option("--email", required=True)
     @click.option("--name", required=True)

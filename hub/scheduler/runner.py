@@ -1,0 +1,83 @@
+"""The scheduler process: `flask --app hub scheduler`. Run one; a second one stands by.
+
+Never start APScheduler inside the web app: it would run once per gunicorn worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from flask import Flask
+from sqlmodel import Session
+
+from hub.accounts import jobs as account_jobs
+from hub.db import job_session
+from hub.scheduler import lease
+
+log = logging.getLogger("hub.scheduler")
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    run: Callable[[Session], object]
+    every_seconds: int
+
+
+# Every domain's scheduled work, each idempotent: running it twice does no harm.
+JOBS = [
+    Job("purge_old_logins", account_jobs.purge_old_logins, every_seconds=6 * 3600),
+]
+
+
+def make_holder() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def run(app: Flask, *, heartbeat: int = 20, lease_seconds: int = 60) -> None:
+    holder = make_holder()
+    scheduler = BlockingScheduler(timezone="UTC")
+    state = {"leader": False}
+
+    def renew() -> None:
+        with app.app_context(), job_session() as session:
+            leader = lease.acquire(session, holder, seconds=lease_seconds)
+        if leader != state["leader"]:
+            log.warning("%s is now %s", holder, "the leader" if leader else "standing by")
+            state["leader"] = leader
+
+    def guarded(job: Job) -> Callable[[], None]:
+        def run_job() -> None:
+            with app.app_context(), job_session() as session:
+                if not lease.holds(session, holder):
+                    return
+                result = job.run(session)
+            log.info("%s ran: %s", job.name, result)
+
+        return run_job
+
+    scheduler.add_job(renew, IntervalTrigger(seconds=heartbeat), id="lease", max_instances=1)
+    for job in JOBS:
+        scheduler.add_job(guarded(job), IntervalTrigger(seconds=job.every_seconds), id=job.name, max_instances=1)
+
+    def stop(*_args) -> None:
+        scheduler.shutdown(wait=False)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    renew()
+    log.warning("scheduler %s started with %d jobs", holder, len(JOBS))
+    try:
+        scheduler.start()
+    finally:
+        with app.app_context(), job_session() as session:
+            lease.release(session, holder)
+        log.warning("scheduler %s stopped", holder)
