@@ -93,7 +93,6 @@ def upgrade() -> None:
         batch_op.create_index("ix_user_session_user_open", ["user_id", "ended_at"], unique=False)
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table("user_session", schema=None) as batch_op:
         batch_op.drop_index("ix_user_session_user_open")

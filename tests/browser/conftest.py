@@ -15,6 +15,7 @@
 Chromium missing or Playwright not importable: the tests are skipped with the reason, or
 fail when HUB_REQUIRE_BROWSER=1 (as CI sets it).
 """
+
 from __future__ import annotations
 
 import gettext
@@ -91,9 +92,7 @@ def server_env(database: Path) -> dict:
 def run_step(args: list[str], env: dict) -> None:
     done = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     if done.returncode != 0:
-        pytest.fail(
-            f"{' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}", pytrace=False
-        )
+        pytest.fail(f"{' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}", pytrace=False)
 
 
 class AppServer:
@@ -112,9 +111,12 @@ class AppServer:
         self.process = subprocess.Popen(
             [
                 str(BIN / "gunicorn"),
-                "-w", "2",
-                "-b", f"127.0.0.1:{self.port}",
-                "--graceful-timeout", "2",
+                "-w",
+                "2",
+                "-b",
+                f"127.0.0.1:{self.port}",
+                "--graceful-timeout",
+                "2",
                 "hub:create_app()",
             ],
             cwd=ROOT,
@@ -341,18 +343,31 @@ class UI:
         self.unchecked: str | None = None  # the URL of a page shown but not yet checked
         self.missed: list[str] = []
         self.checked: list[str] = []
+        self.last_checked: str | None = None
         page.on("framenavigated", self._on_navigated)
+        page.on("load", self._on_load)
 
     # -- accessibility -----------------------------------------------------------------
 
     def _on_navigated(self, frame) -> None:
+        # A new URL in the main frame (a load, or htmx pushing a boosted page into history);
+        # htmx also re-states the current URL before it swaps, which is not a new page.
         if frame != self.page.main_frame or frame.url == "about:blank":
             return
+        if frame.url != self.last_checked:
+            self._shown(frame.url)
+
+    def _on_load(self, page) -> None:
+        # A full page load, even of the URL already checked (a reload, a redirect back).
+        if page.url != "about:blank":
+            self._shown(page.url)
+
+    def _shown(self, url: str) -> None:
         if os.environ.get("HUB_DEBUG_NAV"):
-            print("navigated:", frame.url, "unchecked:", self.unchecked)
-        if self.unchecked and self.unchecked != frame.url:
+            print("shown:", url, "unchecked before:", self.unchecked)
+        if self.unchecked and self.unchecked != url:
             self.missed.append(self.unchecked)
-        self.unchecked = frame.url
+        self.unchecked = url
 
     def check(self, scheme: str = "light") -> None:
         """axe-core on the page as it is now: no serious or critical violation allowed."""
@@ -369,6 +384,7 @@ class UI:
         if os.environ.get("HUB_DEBUG_NAV"):
             print("checked:", where)
         self.unchecked = None
+        self.last_checked = page.url
         if violations:
             pytest.fail(f"Accessibility violations on {where}:\n{describe_violations(violations)}", pytrace=False)
 

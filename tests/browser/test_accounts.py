@@ -1,4 +1,5 @@
 """Accounts in a real browser: log in, sign up, language, a wrong password, a staff invite."""
+
 from __future__ import annotations
 
 import re
@@ -188,7 +189,7 @@ def test_staff_invites_a_young_person_who_starts_from_the_link(ui, browse, danis
     expect(qr.locator("svg")).to_be_visible()
     box = qr.locator("svg").bounding_box()
     assert box and box["width"] >= 100 and box["height"] >= 100, f"QR code too small to scan: {box}"
-    link = page.get_by_label(danish("The link")).input_value()
+    link = page.get_by_label(danish("The link"), exact=True).input_value()
     assert link.startswith(ui.url("/welcome/")), link
 
     # The young person, on their own phone.
@@ -196,9 +197,7 @@ def test_staff_invites_a_young_person_who_starts_from_the_link(ui, browse, danis
     phone.page.goto(link)
     phone.check()
     p = phone.page
-    expect(p.get_by_role("heading", level=1)).to_have_text(
-        danish("Welcome to Ungehub, %(name)s") % {"name": "Emil"}
-    )
+    expect(p.get_by_role("heading", level=1)).to_have_text(danish("Welcome to Ungehub, %(name)s") % {"name": "Emil"})
     expect(p.locator("main")).to_contain_text(email)
     p.get_by_label(danish("New password"), exact=True).fill("emils hemmelige ord")
     p.get_by_label(danish("The same password again")).fill("emils hemmelige ord")
@@ -218,3 +217,32 @@ def test_staff_invites_a_young_person_who_starts_from_the_link(ui, browse, danis
     expect(second.page.get_by_role("alert")).to_contain_text(
         danish("This link has been used or is too old. Ask the staff at the hub for a new one.")
     )
+
+
+def test_after_logging_out_back_shows_nothing_private(ui, danish):
+    """On a shared phone: after "Log out", the Back button must not bring the person's own
+    pages back from any cache; the app asks for a login instead."""
+    page = ui.page
+    ui.log_in("mads@example.org")
+    page.get_by_role("navigation", name=danish("Main menu")).get_by_role("link", name=danish("Me")).click()
+    page.wait_for_url("**/me")
+    ui.settled()
+    ui.check()
+    expect(page.locator("main")).to_contain_text("mads@example.org")
+
+    page.get_by_role("button", name=danish("Log out")).click()
+    page.wait_for_url(ui.url("/"))
+    expect(page.locator("header").get_by_role("link", name=danish("Log in"), exact=True)).to_be_visible()
+    ui.settled()
+    ui.check()
+    expect(page.locator("nav.tabbar")).to_have_count(0)
+
+    page.go_back()
+    ui.settled()
+    expect(page.locator("main")).not_to_contain_text("mads@example.org")
+    expect(page.get_by_role("heading", level=1)).not_to_have_text("Mads Kristensen")
+    ui.check()
+    page.go_back()
+    ui.settled()
+    expect(page.locator("main")).not_to_contain_text("Hej Mads")
+    ui.check()

@@ -1,4 +1,5 @@
 """Layout on a small phone."""
+
 from __future__ import annotations
 
 try:
@@ -39,3 +40,23 @@ def test_young_home_fits_a_360px_phone_with_big_tabs(browse, danish):
             assert box["width"] >= MIN_TAP, f"{path}: tab {name!r} is {box['width']} px wide"
             assert 0 <= box["x"] and box["x"] + box["width"] <= SMALL_PHONE["width"] + 0.5, (path, name, box)
             assert box["y"] + box["height"] <= SMALL_PHONE["height"] + 0.5, f"{path}: tab {name!r} is below the screen"
+
+
+def test_the_accessibility_check_catches_a_serious_violation(ui):
+    """The axe helper itself: a page with an unlabelled field and an image without alt text
+    fails the check (so a passing check means something)."""
+    import pytest
+
+    ui.visit("/privacy")
+    ui.page.evaluate(
+        """() => {
+            const main = document.getElementById('main');
+            main.insertAdjacentHTML('beforeend', '<input type="text"><img src="/static/icons/icon-192.png">');
+        }"""
+    )
+    with pytest.raises(pytest.fail.Exception) as failed:
+        ui.check()
+    message = str(failed.value)
+    assert "image-alt (critical)" in message and "label (critical)" in message, message
+    ui.page.evaluate("() => document.querySelectorAll('#main > input, #main > img').forEach(e => e.remove())")
+    ui.check()

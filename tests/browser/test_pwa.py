@@ -1,4 +1,5 @@
 """The Progressive Web App: service worker, manifest, installability, and working offline."""
+
 from __future__ import annotations
 
 import json
@@ -33,9 +34,7 @@ def test_service_worker_and_manifest_make_the_app_installable(ui):
     )
     assert state["scope"] == ui.url("/"), state
     assert state["script"] == ui.url("/sw.js"), state
-    page.wait_for_function(
-        "async () => (await navigator.serviceWorker.ready).active.state === 'activated'"
-    )
+    page.wait_for_function("async () => (await navigator.serviceWorker.ready).active.state === 'activated'")
 
     page.reload()
     ui.check()
