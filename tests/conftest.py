@@ -182,3 +182,19 @@ def login_as(make, auth):
         return user
 
     return login
+
+
+@pytest.fixture
+def live_server(app):
+    """The app on a real, threaded HTTP server on a free port: `live_server.url`."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.url = f"http://127.0.0.1:{server.server_port}"
+    yield server
+    server.shutdown()
+    thread.join(5)

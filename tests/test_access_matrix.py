@@ -34,6 +34,7 @@ MATRIX = {
     "staff.people": ("GET", "/staff/people", STAFF),
     "staff.invite": ("GET", "/staff/people/invite", STAFF),
     "staff.reset_link": ("POST", "/staff/people/{young}/reset-link", STAFF),
+    "staff.set_trial": ("POST", "/staff/people/{young}/trial", STAFF),
     "staff.set_disabled": ("POST", "/staff/people/{other_young}/disable", {"admin"}),
     "accounts.logout": ("POST", "/logout", ANYONE),  # last: it ends the login
 }

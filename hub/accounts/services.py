@@ -8,6 +8,7 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from hub.accounts import passwords
@@ -67,25 +68,33 @@ def _pick_colour(email: str) -> int:
     return sum(email.encode()) % AVATAR_COLOURS
 
 
-def _new_user(session: Session, *, name: str, email: str) -> User:
+def _new_user(session: Session, *, name: str, email: str, **roles) -> User:
     email = normalize_email(email)
+    taken = Conflict("email_taken", str(_l("There is already an account with this e-mail.")))
     if find_user_by_email(session, email) is not None:
-        raise Conflict("email_taken", str(_l("There is already an account with this e-mail.")))
-    user = User(name=name.strip(), email=email, avatar_colour=_pick_colour(email))
-    session.add(user)
+        raise taken
+    user = User(name=name.strip(), email=email, avatar_colour=_pick_colour(email), **roles)
+    try:
+        # Two sign-ups with one e-mail at the same moment: the database's unique index decides.
+        with session.begin_nested():
+            session.add(user)
+    except IntegrityError:
+        raise taken from None
     return user
 
 
 def sign_up(session: Session, *, name: str, email: str, password: str, locale: str) -> User:
     """A young person makes their own light account for the open hub (events and messages)."""
     check_password_rules(password)
-    user = _new_user(session, name=name, email=email)
-    user.is_young = True
-    user.locale = locale
-    user.password_hash = passwords.hash_password(password)
-    user.activated_at = utcnow()
-    session.flush()
-    return user
+    return _new_user(
+        session,
+        name=name,
+        email=email,
+        is_young=True,
+        locale=locale,
+        password_hash=passwords.hash_password(password),
+        activated_at=utcnow(),
+    )
 
 
 INVITABLE_BY_STAFF = {Role.YOUNG, Role.MENTOR, Role.SUPPORT}
@@ -108,15 +117,17 @@ def invite(
         raise Forbidden("admin_only", str(_l("Only an administrator can invite staff.")))
     if role == Role.SUPPORT and support_type is None:
         raise Invalid("support_type_missing", str(_l("Choose which kind of support person.")))
-    user = _new_user(session, name=name, email=email)
-    user.is_young = role == Role.YOUNG
-    user.is_mentor = role == Role.MENTOR
-    user.is_staff = role in (Role.STAFF, Role.ADMIN)
-    user.is_admin = role == Role.ADMIN
-    user.support_type = support_type.value if role == Role.SUPPORT and support_type else None
-    if role == Role.YOUNG and enrol_in_trial:
-        user.trial_enrolled_at = utcnow()
-    session.flush()
+    user = _new_user(
+        session,
+        name=name,
+        email=email,
+        is_young=role == Role.YOUNG,
+        is_mentor=role == Role.MENTOR,
+        is_staff=role in (Role.STAFF, Role.ADMIN),
+        is_admin=role == Role.ADMIN,
+        support_type=support_type.value if role == Role.SUPPORT and support_type else None,
+        trial_enrolled_at=utcnow() if role == Role.YOUNG and enrol_in_trial else None,
+    )
     token = _issue_token(session, user=user, actor=actor, purpose=TokenPurpose.INVITE)
     return user, token
 
@@ -255,4 +266,17 @@ def set_disabled(session: Session, *, actor: User, user: User, disabled: bool) -
     user.disabled_at = utcnow() if disabled else None
     if disabled:
         end_all_logins(session, user.id, reason="disabled")
+    session.flush()
+
+
+def set_trial_enrolment(session: Session, *, actor: User, user: User, enrolled: bool) -> None:
+    """Staff enrol an open-hub young person in the support trial, or take them out of it."""
+    if not actor.is_staff_member:
+        raise Forbidden("not_staff")
+    if not user.is_young:
+        raise Invalid("not_young", str(_l("Only young people take part in the trial.")))
+    if enrolled and user.trial_enrolled_at is None:
+        user.trial_enrolled_at = utcnow()
+    elif not enrolled:
+        user.trial_enrolled_at = None
     session.flush()

@@ -84,6 +84,18 @@ def _link_page(user: User, token: str, purpose: TokenPurpose):
     return render("staff/link.html", person=user, link=link, qr=qr_svg(link), purpose=purpose)
 
 
+@bp.route("/people/<int:user_id>/trial", methods=["POST"])
+@roles_required(Role.STAFF)
+def set_trial(user_id: int):
+    user = get_person_or_404(user_id)
+    enrol = request.form.get("enrol") == "1"
+    services.set_trial_enrolment(get_session(), actor=current_user, user=user, enrolled=enrol)
+    name = user.display_name
+    message = _("%(name)s is in the trial.", name=name) if enrol else _("%(name)s is out of the trial.", name=name)
+    flash(message, "success")
+    return hx_redirect(url_for("staff.people", q=user.email))
+
+
 @bp.route("/people/<int:user_id>/disable", methods=["POST"])
 @roles_required(Role.ADMIN)
 def set_disabled(user_id: int):
