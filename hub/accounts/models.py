@@ -127,7 +127,7 @@ class User(SQLModel, table=True):
 
     @property
     def initials(self) -> str:
-        parts = [p for p in (self.preferred_name or self.name).split() if p]
+        parts = [p for p in self.name.split() if p]
         letters = "".join(p[0] for p in parts[:1] + parts[1:][-1:])
         return letters.upper() or "?"
 

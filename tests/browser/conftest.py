@@ -50,14 +50,6 @@ CHROMIUM_ARGS = [
 ]
 
 
-def pytest_collection_modifyitems(config, items):
-    """Everything in this folder is a browser test."""
-    here = Path(__file__).parent
-    for item in items:
-        if here in Path(str(item.fspath)).parents:
-            item.add_marker(pytest.mark.browser)
-
-
 def _unavailable(reason: str):
     if os.environ.get("HUB_REQUIRE_BROWSER") == "1":
         pytest.fail(f"{reason} (HUB_REQUIRE_BROWSER=1, so this fails instead of skipping)", pytrace=False)
@@ -227,7 +219,7 @@ def own_server(demo_database, tmp_path, browser):
     """A server of this test's own, on a fresh copy of the demo database: kill it at will."""
     server = _serve(demo_database, tmp_path)
     yield server
-    server.stop()
+    server.kill()  # a throwaway: no need to wait for open browser connections to finish
 
 
 # --------------------------------------------------------------------------------------
@@ -236,6 +228,10 @@ def own_server(demo_database, tmp_path, browser):
 
 
 def chromium_path() -> str | None:
+    """HUB_CHROMIUM if set, else Debian's chromium."""
+    if os.environ.get("HUB_CHROMIUM"):
+        given = os.environ["HUB_CHROMIUM"]
+        return given if Path(given).exists() else None
     found = shutil.which("chromium")
     if found:
         return found
@@ -261,7 +257,10 @@ def playwright_api():
 def browser(playwright_api):
     executable = chromium_path()
     if executable is None:
-        _unavailable("Chromium is not installed (apt-get install chromium)")
+        _unavailable(
+            "Chromium is not installed (apt-get install chromium)"
+            + (f"; HUB_CHROMIUM={os.environ['HUB_CHROMIUM']} does not exist" if os.environ.get("HUB_CHROMIUM") else "")
+        )
     browser = playwright_api.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
     yield browser
     browser.close()
@@ -286,21 +285,17 @@ def browse(browser, live_server):
             **options,
         )
         context.set_default_timeout(10_000)
-        ui = UI(context.new_page(), server)
-        opened.append(ui)
-        return ui
+        return UI(context.new_page(), server, opened)
 
     yield open_context
     problems = []
     for ui in opened:
         try:
             ui.finish()
-        except AssertionError as error:  # pytest.fail raises Failed, an Exception subclass
-            problems.append(str(error))
         except pytest.fail.Exception as error:
             problems.append(str(error))
-        finally:
-            ui.page.context.close()
+    for context in {id(ui.page.context): ui.page.context for ui in opened}.values():
+        context.close()
     if problems:
         pytest.fail("\n\n".join(problems), pytrace=False)
 
@@ -337,9 +332,11 @@ def describe_violations(violations: list[dict]) -> str:
 class UI:
     """One person's phone: a Playwright page on a server, with accessibility checks."""
 
-    def __init__(self, page, server: AppServer):
+    def __init__(self, page, server: AppServer, registry: list):
         self.page = page
         self.server = server
+        self.registry = registry  # every UI of the test, checked at its end
+        registry.append(self)
         self.unchecked: str | None = None  # the URL of a page shown but not yet checked
         self.missed: list[str] = []
         self.checked: list[str] = []
@@ -398,6 +395,10 @@ class UI:
                 "(call ui.check() after each navigation):\n  " + "\n  ".join(self.missed),
                 pytrace=False,
             )
+
+    def new_tab(self) -> "UI":
+        """Another tab of the same browser (same cookies, same service worker)."""
+        return UI(self.page.context.new_page(), self.server, self.registry)
 
     # -- navigation --------------------------------------------------------------------
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 import re
 import uuid
 
+import pytest
+
 try:
     from playwright.sync_api import expect
 except ImportError:  # the browser fixtures skip (or fail) with the reason
     expect = None
+
+pytestmark = pytest.mark.browser
 
 DEMO_PASSWORD = "ungehub-demo"
 
@@ -246,3 +250,28 @@ def test_after_logging_out_back_shows_nothing_private(ui, danish):
     ui.settled()
     expect(page.locator("main")).not_to_contain_text("Hej Mads")
     ui.check()
+
+
+def test_page_language_follows_the_text_after_an_htmx_navigation(ui, danish):
+    """The page's lang attribute always matches its text, also after an htmx-boosted
+    navigation: with the app open in two tabs, switching to English in one and then following
+    a link in the other shows English text marked lang="en" (screen readers pick their voice
+    from it)."""
+    first = ui
+    first.visit("/")
+    second = first.new_tab()
+    second.visit("/")
+    assert second.lang() == "da"
+
+    first.page.locator("footer").get_by_role("button", name="English").click()
+    expect(first.page.locator("html")).to_have_attribute("lang", "en")
+    first.settled()
+    first.check()
+
+    page = second.page
+    page.locator("header").get_by_role("link", name=danish("Log in"), exact=True).click()
+    page.wait_for_url("**/login")
+    second.settled()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Log in")  # the text is English now
+    second.check()
+    assert second.lang() == "en", "English text in a page marked lang=%r" % second.lang()

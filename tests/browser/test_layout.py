@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 try:
     from playwright.sync_api import expect
 except ImportError:  # the browser fixtures skip (or fail) with the reason
     expect = None
+
+pytestmark = pytest.mark.browser
 
 SMALL_PHONE = {"width": 360, "height": 740}
 MIN_TAP = 44
@@ -45,8 +49,6 @@ def test_young_home_fits_a_360px_phone_with_big_tabs(browse, danish):
 def test_the_accessibility_check_catches_a_serious_violation(ui):
     """The axe helper itself: a page with an unlabelled field and an image without alt text
     fails the check (so a passing check means something)."""
-    import pytest
-
     ui.visit("/privacy")
     ui.page.evaluate(
         """() => {

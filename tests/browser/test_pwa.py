@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 try:
     from playwright.sync_api import expect
 except ImportError:  # the browser fixtures skip (or fail) with the reason
     expect = None
+
+pytestmark = pytest.mark.browser
 
 # Installability errors that only say the browser is headless or the profile is a throwaway
 # one (Playwright's contexts are incognito-like); they are not about the app.
@@ -125,3 +129,24 @@ def test_offline_shows_the_offline_page_and_recovers(browse, own_server, danish)
         ui.check()
     finally:
         page.context.set_offline(False)
+
+
+def test_offline_page_speaks_the_persons_language(browse, own_server):
+    """Someone who chose English and loses the connection gets the offline page in English
+    (lang="en"), not in Danish."""
+    ui = browse(server=own_server)
+    page = ui.page
+    ui.log_in("mads@example.org")
+    page.locator("footer").get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    ui.settled()
+    ui.check()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hi Mads")
+    wait_for_controller(page)
+
+    own_server.kill()
+    page.goto(ui.url("/me"))
+    expect(page.locator("#offline")).to_be_visible()
+    ui.check()
+    expect(page.locator("#offline h1")).to_have_text("You are offline")
+    assert ui.lang() == "en"
