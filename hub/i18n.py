@@ -27,3 +27,10 @@ def init_app(app: Flask) -> None:
     app.config["LANGUAGES"] = LANGUAGES
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
     app.jinja_env.globals["get_locale"] = get_locale
+
+    @app.after_request
+    def tell_the_language(response):
+        # htmx swaps only the body, and the service worker picks the offline page by it.
+        if response.mimetype == "text/html":
+            response.headers["Content-Language"] = str(get_locale())
+        return response

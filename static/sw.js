@@ -9,13 +9,18 @@
 const STATIC_CACHE = "static-" + VERSION;
 const PAGE_CACHE = "pages-" + VERSION;
 const OFFLINE_URL = "/offline";
+const LANGUAGES = ["da", "en"];
+const LANGUAGE_KEY = "/offline-language";  // the language the person last saw, kept in PAGE_CACHE
 const PUBLIC_PAGES = new Set(["/login", "/signup", "/privacy", "/password/forgot", OFFLINE_URL]);
 
 self.addEventListener("install", (event) => {
   event.waitUntil((async () => {
     const pages = await caches.open(PAGE_CACHE);
     // Fetched without cookies: the cached offline page never holds anything of a person.
-    await pages.put(OFFLINE_URL, await fetch(OFFLINE_URL, { credentials: "omit" }));
+    for (const language of LANGUAGES) {
+      const url = OFFLINE_URL + "?lang=" + language;
+      await pages.put(url, await fetch(url, { credentials: "omit" }));
+    }
     const statics = await caches.open(STATIC_CACHE);
     await statics.addAll(SHELL_ASSETS);
     await self.skipWaiting();
@@ -45,9 +50,25 @@ async function cacheFirst(request) {
   return response;
 }
 
+let language = null;
+
+async function rememberLanguage(response) {
+  const seen = response.headers.get("Content-Language");
+  if (!seen || seen === language || !LANGUAGES.includes(seen)) return;
+  language = seen;
+  await (await caches.open(PAGE_CACHE)).put(LANGUAGE_KEY, new Response(seen));
+}
+
+async function offlineLanguage() {
+  if (language) return language;
+  const kept = await caches.match(LANGUAGE_KEY);
+  return kept ? await kept.text() : LANGUAGES[0];
+}
+
 async function networkFirst(request) {
   try {
     const response = await fetch(request);
+    await rememberLanguage(response);
     if (isCacheable(response) && !request.headers.get("HX-Request")) {
       (await caches.open(PAGE_CACHE)).put(request, response.clone());
     }
@@ -59,7 +80,9 @@ async function networkFirst(request) {
 
 async function networkOnly(request) {
   try {
-    return await fetch(request);
+    const response = await fetch(request);
+    await rememberLanguage(response);
+    return response;
   } catch (error) {
     if (request.mode === "navigate") return offlinePage();
     throw error;
@@ -67,7 +90,7 @@ async function networkOnly(request) {
 }
 
 async function offlinePage() {
-  const page = await caches.match(OFFLINE_URL);
+  const page = await caches.match(OFFLINE_URL + "?lang=" + (await offlineLanguage()));
   return page || new Response("Offline", { status: 503, headers: { "Content-Type": "text/plain" } });
 }
 

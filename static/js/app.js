@@ -17,6 +17,13 @@
     }
   });
 
+  // htmx swaps only the body: keep <html lang> in step with the text, for screen readers.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var xhr = event.detail.xhr;
+    var language = xhr && xhr.getResponseHeader("Content-Language");
+    if (language && event.detail.boosted) document.documentElement.lang = language;
+  });
+
   // Move focus to the main content after a boosted navigation, for screen readers.
   document.addEventListener("htmx:afterSettle", function (event) {
     if (event.detail.boosted) {

@@ -19,7 +19,6 @@ fail when HUB_REQUIRE_BROWSER=1 (as CI sets it).
 from __future__ import annotations
 
 import gettext
-import json
 import os
 import shutil
 import signal
@@ -50,6 +49,15 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Remember how the test itself went, so teardown does not pile errors onto a failure."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.browser_test_failed = report.failed
+
+
 def _unavailable(reason: str):
     if os.environ.get("HUB_REQUIRE_BROWSER") == "1":
         pytest.fail(f"{reason} (HUB_REQUIRE_BROWSER=1, so this fails instead of skipping)", pytrace=False)
@@ -76,8 +84,6 @@ def server_env(database: Path) -> dict:
         HUB_ARGON2_MEMORY_COST="1024",
         PYTHONUNBUFFERED="1",
     )
-    if os.environ.get("HUB_REQUIRE_BROWSER"):
-        env["HUB_REQUIRE_BROWSER"] = os.environ["HUB_REQUIRE_BROWSER"]
     return env
 
 
@@ -267,7 +273,7 @@ def browser(playwright_api):
 
 
 @pytest.fixture
-def browse(browser, live_server):
+def browse(browser, live_server, request):
     """Open a new phone-sized browser context: `ui = browse()`, `browse(server=own_server)`,
     `browse(viewport={"width": 360, "height": 740})`. Each context is a separate person."""
     opened: list[UI] = []
@@ -289,11 +295,12 @@ def browse(browser, live_server):
 
     yield open_context
     problems = []
-    for ui in opened:
-        try:
-            ui.finish()
-        except pytest.fail.Exception as error:
-            problems.append(str(error))
+    if not getattr(request.node, "browser_test_failed", True):
+        for ui in opened:
+            try:
+                ui.finish()
+            except pytest.fail.Exception as error:
+                problems.append(str(error))
     for context in {id(ui.page.context): ui.page.context for ui in opened}.values():
         context.close()
     if problems:
@@ -324,7 +331,8 @@ def describe_violations(violations: list[dict]) -> str:
         lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']}")
         for node in violation["nodes"]:
             target = " ".join(str(t) for t in node["target"])
-            lines.append(f"    at {target}: {node.get('failureSummary', '').strip().splitlines()[-1:]}")
+            summary = " ".join(line.strip() for line in node.get("failureSummary", "").splitlines()[1:])
+            lines.append(f"    at {target}: {summary}")
             lines.append(f"       {node.get('html', '')[:160]}")
     return "\n".join(lines)
 
@@ -396,7 +404,7 @@ class UI:
                 pytrace=False,
             )
 
-    def new_tab(self) -> "UI":
+    def new_tab(self) -> UI:
         """Another tab of the same browser (same cookies, same service worker)."""
         return UI(self.page.context.new_page(), self.server, self.registry)
 
@@ -473,9 +481,3 @@ def danish():
         return text
 
     return translate
-
-
-def manifest_json(ui: UI) -> dict:
-    response = ui.page.request.get(ui.url("/manifest.webmanifest"))
-    assert response.ok, response.status
-    return json.loads(response.text())

@@ -274,4 +274,4 @@ def test_page_language_follows_the_text_after_an_htmx_navigation(ui, danish):
     second.settled()
     expect(page.get_by_role("heading", level=1)).to_have_text("Log in")  # the text is English now
     second.check()
-    assert second.lang() == "en", "English text in a page marked lang=%r" % second.lang()
+    assert second.lang() == "en", f"English text in a page marked lang={second.lang()!r}"

@@ -45,14 +45,19 @@ def test_service_worker_and_manifest_make_the_app_installable(ui):
     wait_for_controller(page)
     assert page.evaluate("() => navigator.serviceWorker.controller.scriptURL") == ui.url("/sw.js")
 
-    # The offline page and the shell are cached on install.
+    # The offline page, in both languages, and the shell are cached on install.
     cached = page.evaluate(
         """async () => {
-            const offline = await caches.match('/offline');
-            return offline ? await offline.text() : null;
+            const pages = {};
+            for (const lang of ['da', 'en']) {
+                const offline = await caches.match('/offline?lang=' + lang);
+                pages[lang] = offline ? await offline.text() : null;
+            }
+            return pages;
         }"""
     )
-    assert cached and 'id="offline"' in cached
+    assert cached["da"] and 'id="offline"' in cached["da"] and '<html lang="da">' in cached["da"]
+    assert cached["en"] and 'id="offline"' in cached["en"] and '<html lang="en">' in cached["en"]
 
     # The manifest.
     link = page.locator("link[rel=manifest]")
