@@ -16,6 +16,9 @@ def create_app(config: dict | None = None) -> Flask:
     from hub.accounts.views import bp as accounts_bp
     from hub.core import assets, nav
     from hub.core.views import bp as core_bp
+    from hub.events.staff_views import bp as staff_events_bp
+    from hub.events.views import bp as events_bp
+    from hub.proposals.views import bp as proposals_bp
     from hub.staff.views import bp as staff_bp
 
     app = Flask(
@@ -39,7 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
     nav.init_app(app)
     app.jinja_env.add_extension("jinja2.ext.do")
     errors.init_app(app)
-    for blueprint in (core_bp, accounts_bp, staff_bp):
+    for blueprint in (core_bp, accounts_bp, staff_bp, events_bp, staff_events_bp, proposals_bp):
         app.register_blueprint(blueprint)
     cli.init_app(app)
     return app

@@ -36,6 +36,9 @@ MATRIX = {
     "staff.reset_link": ("POST", "/staff/people/{young}/reset-link", STAFF),
     "staff.set_trial": ("POST", "/staff/people/{young}/trial", STAFF),
     "staff.set_disabled": ("POST", "/staff/people/{other_young}/disable", {"admin"}),
+    # --- events (young people) ---
+    # --- events (staff) ---
+    # --- proposals ---
     "accounts.logout": ("POST", "/logout", ANYONE),  # last: it ends the login
 }
 
