@@ -1,8 +1,11 @@
 """Every route × every role: who gets in, and what everyone else gets.
 
 A route missing from MATRIX fails `test_every_route_is_in_the_matrix`, so each feature adds
-its routes here. Paths may name `{young}`, `{other_young}` or `{staff}`: ids of people made
-for the test. ANYONE includes the anonymous visitor; LOGGED_IN does not.
+its routes here. Paths may name `{young}`, `{other_young}`, `{staff}` (people), `{event}` (an
+open event), `{booking}` (a booking of `{young}` on it) or `{proposal}` (an idea of `{young}`),
+all made for the test. ANYONE includes the anonymous visitor; LOGGED_IN does not.
+OWNER marks something only its owner (`{young}`, never a logged-in test role) may see: the
+anonymous visitor is sent to log in, and every role gets 404, as if it did not exist.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ ROLES = ["young", "support", "mentor", "staff", "admin"]
 ANYONE = {"anonymous", *ROLES}
 LOGGED_IN = set(ROLES)
 STAFF = {"staff", "admin"}
+OWNER = frozenset({"owner"})
 
 # endpoint: (method, path, who may use it)
 MATRIX = {
@@ -53,11 +57,36 @@ def test_every_route_is_in_the_matrix(app):
 
 
 @pytest.fixture
-def people(make):
+def people(app, make):
+    from datetime import timedelta
+
+    from hub.db import job_session, utcnow
+    from hub.events.models import Booking, BookingStatus, Event
+    from hub.proposals.models import Proposal
+
+    young = make.user(is_young=True).id
+    with app.app_context(), job_session() as session:
+        start = utcnow() + timedelta(days=3)
+        event = Event(
+            title="Madklub",
+            category="community",
+            starts_at=start,
+            ends_at=start + timedelta(hours=2),
+            place="Ungehub",
+            capacity=10,
+        )
+        session.add(event)
+        session.flush()
+        booking = Booking(event_id=event.id, user_id=young, status=BookingStatus.CONFIRMED, ticket_code="matrix-ticket")
+        proposal = Proposal(author_id=young, title="Klatretur", what="Vi tager ud og klatrer")
+        session.add_all([booking, proposal])
+        session.flush()
+        ids = {"event": event.id, "booking": booking.id, "proposal": proposal.id}
     return {
-        "young": make.user(is_young=True).id,
+        "young": young,
         "other_young": make.user(is_young=True).id,
         "staff": make.user(is_staff=True).id,
+        **ids,
     }
 
 
@@ -74,6 +103,8 @@ def test_access_by_role(role, app, client, login_as, people):
             assert status not in (401, 403, 404) and not _to_login(response), where
         elif not allowed:
             assert status == 404, where
+        elif allowed == OWNER:
+            assert (status == 401 or _to_login(response)) if role == "anonymous" else status == 404, where
         elif role == "anonymous":
             assert status == 401 or _to_login(response), where
         else:
