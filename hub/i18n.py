@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import Babel, get_locale
 from flask_login import current_user
 
@@ -12,6 +12,8 @@ LANGUAGES = {"da": "Dansk", "en": "English"}
 
 
 def select_locale() -> str:
+    if not has_request_context():  # a scheduled job or a command: the default, unless forced
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     asked = request.args.get("lang")
     if asked in LANGUAGES:
         session["lang"] = asked  # remembered in the cookie for this browser
