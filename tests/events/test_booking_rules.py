@@ -12,7 +12,7 @@ from hub.credits import services as credits
 from hub.db import job_session, utcnow
 from hub.errors import Conflict, Forbidden, NotFound
 from hub.events import services
-from hub.events.models import Booking, BookingStatus, Visibility
+from hub.events.models import Booking, Visibility
 from hub.notifications.models import Notification
 from tests.events.helpers import make_event
 from tests.factories import make_user
