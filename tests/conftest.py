@@ -198,3 +198,49 @@ def live_server(app):
     yield server
     server.shutdown()
     thread.join(5)
+
+
+@pytest.fixture
+def gunicorn_server(db_url, tmp_path):
+    """The app under gunicorn (3 worker processes, 4 threads each) on this test's database."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from hub import ROOT
+
+    with __import__("socket").socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("HUB_")},
+        "HUB_DATABASE_URL": db_url,
+        "HUB_SECRET_KEY": "test-secret",
+        "HUB_ARGON2_TIME_COST": "1",
+        "HUB_ARGON2_MEMORY_COST": "1024",
+    }
+    log = (tmp_path / "gunicorn.log").open("w")
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    process = subprocess.Popen(
+        [str(gunicorn), "-w", "3", "--threads", "4", "-b", f"127.0.0.1:{port}", "hub:create_app()"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(url + "/healthz", timeout=1)
+            break
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                raise RuntimeError((tmp_path / "gunicorn.log").read_text()) from None
+            time.sleep(0.2)
+    yield url
+    process.terminate()
+    process.wait(15)
+    log.close()

@@ -19,6 +19,7 @@ from flask import Flask
 from sqlmodel import Session
 
 from hub.accounts import jobs as account_jobs
+from hub.events import services as event_services
 from hub.db import job_session
 from hub.scheduler import lease
 
@@ -35,6 +36,9 @@ class Job:
 # Every domain's scheduled work, each idempotent: running it twice does no harm.
 JOBS = [
     Job("purge_old_logins", account_jobs.purge_old_logins, every_seconds=6 * 3600),
+    Job("expire_offers", event_services.expire_offers, every_seconds=60),
+    Job("still_coming_nudges", event_services.send_still_coming_nudges, every_seconds=600),
+    Job("record_no_shows", event_services.record_no_shows, every_seconds=3600),
 ]
 
 
