@@ -19,8 +19,8 @@ from flask import Flask
 from sqlmodel import Session
 
 from hub.accounts import jobs as account_jobs
-from hub.events import services as event_services
 from hub.db import job_session
+from hub.events import services as event_services
 from hub.scheduler import lease
 
 log = logging.getLogger("hub.scheduler")
