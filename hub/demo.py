@@ -59,4 +59,9 @@ def load(session: Session) -> list[User]:
         session.add(user)
         people.append(user)
     session.flush()
+    from hub.events import demo as events_demo
+
+    events_demo.load(
+        session, {email.split("@")[0]: user for email, user in zip([row[0] for row in PEOPLE], people, strict=True)}
+    )
     return people

@@ -253,3 +253,20 @@ def test_no_shows_recorded_only_where_attendance_was_taken(world):
     with time_machine.travel(start + timedelta(hours=3), tick=False), world() as s:
         assert services.record_no_shows(s) == 1
         assert {bk.user_id for bk in s.exec(select(Booking).where(Booking.no_show)).all()} == {b.id}
+
+
+def test_demo_program_is_consistent(app):
+    """The demo's bookings respect capacity, and it has a full event with a waitlist and a series."""
+    from hub import demo
+
+    with app.app_context(), job_session() as s:
+        demo.load(s)
+    with app.app_context(), job_session() as s:
+        from hub.events.models import Event
+
+        events = s.exec(select(Event)).all()
+        seats = services.seats_for(s, [e.id for e in events])
+        assert all(seats[e.id].confirmed <= e.capacity for e in events)
+        assert any(seats[e.id].waitlisted and seats[e.id].left(e) == 0 for e in events)
+        assert len({e.series_key for e in events if e.series_key}) == 1
+        assert len(events) >= 12
