@@ -32,6 +32,7 @@ CONSENT_EXEMPT = {
     "core.manifest",
     "core.offline",
     "core.set_language",
+    "events.feed",  # a phone's calendar fetches it; a logged-in browser must get the file too
     "static",
 }
 

@@ -159,6 +159,7 @@ def book(
     booking.companion_note = companion_note.strip()[:300]
     booking.cancelled_at = booking.offered_at = booking.offer_expires_at = None
     booking.late_cancel = False
+    booking.klip_paid = 0  # klip kept by an earlier late release stay spent
     seats = seats_for(session, [event.id])[event.id]
     if seats.left(event) > 0:
         booking.status = BookingStatus.CONFIRMED
@@ -258,9 +259,7 @@ def accept_offer(session: Session, *, actor: User, booking_id: int) -> Booking:
     if booking.status != BookingStatus.OFFERED:
         raise Conflict("no_offer", str(_l("There is no place waiting for you here.")))
     if now >= booking.offer_expires_at or now >= event.starts_at:
-        booking.status = BookingStatus.EXPIRED
-        session.flush()
-        promote(session, event, now)
+        # The expire_offers job passes the seat on; this request only says no.
         raise Conflict("offer_expired", str(_l("Sorry, the time to say yes ran out.")))
     booking.status = BookingStatus.CONFIRMED
     booking.confirmed_at = now

@@ -270,3 +270,24 @@ def test_demo_program_is_consistent(app):
         assert any(seats[e.id].waitlisted and seats[e.id].left(e) == 0 for e in events)
         assert len({e.series_key for e in events if e.series_key}) == 1
         assert len(events) >= 12
+
+
+def test_saying_yes_too_late_is_refused_and_the_job_passes_the_seat_on(world):
+    with world() as s:
+        event = make_event(s, capacity=1, starts_at=utcnow() + timedelta(days=3))
+        a, b, c = young(s), young(s), young(s)
+    with world() as s:
+        seat = services.book(s, actor=a, event_id=event.id)
+        offered = services.book(s, actor=b, event_id=event.id)
+        services.book(s, actor=c, event_id=event.id)
+    with world() as s:
+        services.cancel(s, actor=a, booking_id=seat.id)
+    with time_machine.travel(utcnow() + timedelta(hours=13), tick=False):
+        with pytest.raises(Conflict) as error, world() as s:
+            services.accept_offer(s, actor=b, booking_id=offered.id)
+        assert error.value.code == "offer_expired"
+        with world() as s:
+            services.expire_offers(s)
+        with world() as s:
+            states = {bk.user_id: bk.status for bk in s.exec(select(Booking)).all()}
+            assert states[b.id] == "expired" and states[c.id] == "offered"
