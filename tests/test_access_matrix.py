@@ -41,8 +41,43 @@ MATRIX = {
     "staff.set_trial": ("POST", "/staff/people/{young}/trial", STAFF),
     "staff.set_disabled": ("POST", "/staff/people/{other_young}/disable", {"admin"}),
     # --- events (young people) ---
+    "events.index": ("GET", "/events", LOGGED_IN),
+    "events.detail": ("GET", "/events/{event}", LOGGED_IN),
+    "events.ics": ("GET", "/events/{event}/calendar.ics", LOGGED_IN),
+    "events.book": ("POST", "/events/{event}/book", {"young"}),
+    "events.booking": ("GET", "/bookings/{booking}", OWNER),
+    "events.cancel": ("POST", "/bookings/{booking}/cancel", OWNER),
+    "events.accept": ("POST", "/bookings/{booking}/accept", OWNER),
+    "events.decline": ("POST", "/bookings/{booking}/decline", OWNER),
+    "events.mine": ("GET", "/my/bookings", {"young"}),
+    "events.calendar_settings": ("GET", "/calendar", {"young"}),
+    "events.calendar_reset": ("POST", "/calendar/reset", {"young"}),
+    "events.feed": ("GET", "/calendar/not-a-real-token.ics", set()),  # 404 for all: bad address
     # --- events (staff) ---
+    "staff_events.index": ("GET", "/staff/events", STAFF),
+    "staff_events.new": ("GET", "/staff/events/new", STAFF),
+    "staff_events.detail": ("GET", "/staff/events/{event}", STAFF),
+    "staff_events.edit": ("GET", "/staff/events/{event}/edit", STAFF),
+    "staff_events.cancel": ("GET", "/staff/events/{event}/cancel", STAFF),
+    "staff_events.attendance": ("GET", "/staff/events/{event}/attendance", STAFF),
+    "staff_events.find_walk_in": ("GET", "/staff/events/{event}/walk-in/search?q=pe", STAFF),
+    "staff_events.check_in": ("POST", "/staff/events/bookings/{booking}/check-in", STAFF),
+    "staff_events.undo_check_in": ("POST", "/staff/events/bookings/{booking}/undo-check-in", STAFF),
+    "staff_events.walk_in": ("POST", "/staff/events/{event}/walk-in", STAFF),  # 422 here: nobody chosen
+    "staff_events.anonymous_walk_ins": ("POST", "/staff/events/{event}/anonymous-walk-ins", STAFF),  # 422: no +/-
+    "staff_events.assign_companion": ("POST", "/staff/events/bookings/{booking}/companion", STAFF),  # none: clears
+    "staff_events.scan": ("GET", "/staff/events/scan/matrix-ticket", STAFF),  # the booking's ticket code
+    "staff_events.scan_check_in": ("POST", "/staff/events/scan/matrix-ticket", STAFF),
+    "staff_events.statistics": ("GET", "/staff/events/stats", STAFF),
+    "staff_events.export": ("GET", "/staff/events/export.csv", STAFF),
     # --- proposals ---
+    "proposals.index": ("GET", "/ideas", {"young", "staff", "admin"}),
+    "proposals.new": ("GET", "/ideas/new", {"young"}),
+    "proposals.detail": ("GET", "/ideas/{proposal}", {"young", "staff", "admin"}),
+    "proposals.back": ("POST", "/ideas/{proposal}/back", {"young"}),  # not the author's own
+    "proposals.comment": ("POST", "/ideas/{proposal}/comment", STAFF),  # and the author (not a role)
+    "proposals.approve": ("POST", "/ideas/{proposal}/approve", STAFF),
+    "proposals.decline": ("POST", "/ideas/{proposal}/decline", STAFF),  # 422 here: no reason given
     "accounts.logout": ("POST", "/logout", ANYONE),  # last: it ends the login
 }
 

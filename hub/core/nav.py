@@ -26,6 +26,7 @@ YOUNG_TABS = [
 
 STAFF_LINKS = [
     NavItem("core.home", _l("Overview"), "home", "/"),
+    NavItem("staff_events.index", _l("Events"), "calendar", "/staff/events"),
     NavItem("staff.people", _l("People"), "people", "/staff/people"),
     NavItem("accounts.me", _l("Me"), "me", "/me"),
 ]

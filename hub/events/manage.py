@@ -1,0 +1,671 @@
+"""Events for staff: plan, change, cancel, take attendance, assign company.
+
+Every function that changes seats (or who sits in them) locks the event row first with
+services.lock_event, as the booking rules do, so a check-in, a walk-in or a new capacity
+never races a young person booking the last place.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass, fields, replace
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask_babel import LazyString, format_datetime
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, select
+
+from hub.accounts.models import User
+from hub.credits import services as credits
+from hub.db import utcnow
+from hub.errors import Conflict, Forbidden, Invalid, NotFound
+from hub.events import services
+from hub.events.models import ACTIVE, Booking, BookingStatus, Category, Event, EventStatus, Visibility
+from hub.notifications.services import notify
+from hub.proposals import services as proposals
+from hub.proposals.models import Proposal
+
+AARHUS = ZoneInfo("Europe/Copenhagen")
+MAX_DURATION = timedelta(hours=24)
+MAX_REPEAT_WEEKS = 26
+MAX_ANONYMOUS_STEP = 20
+
+TEXT_LIMITS = {  # field: (shortest, longest)
+    "title": (1, 120),
+    "description": (0, 2000),
+    "place": (1, 120),
+    "address": (0, 200),
+    "accessibility": (0, 500),
+    "host_name": (0, 120),
+}
+NUMBER_LIMITS = {
+    "capacity": (1, 500),
+    "cutoff_hours": (0, 168),
+    "price_klip": (0, 100),
+}
+REQUIRED = {
+    "title": _l("Write a title."),
+    "place": _l("Write where it happens."),
+    "starts_at": _l("Choose when it starts."),
+    "ends_at": _l("Choose when it ends."),
+    "capacity": _l("Write how many places there are."),
+    "cutoff_hours": _l("Write how many hours before the start booking closes (0 is fine)."),
+    "price_klip": _l("Write the price in klip (0 if it is free)."),
+}
+OUT_OF_RANGE = {
+    "capacity": _l("There can be from %(low)d to %(high)d places."),
+    "cutoff_hours": _l("Booking can close from %(low)d to %(high)d hours (one week) before the start."),
+    "price_klip": _l("The price can be from %(low)d to %(high)d klip."),
+}
+
+
+class InvalidEvent(Invalid):
+    """Some fields of an event are wrong; `errors` maps each field to what to fix."""
+
+    def __init__(self, errors: dict[str, str], code: str = "invalid_event"):
+        super().__init__(code, str(_l("Something needs fixing. Look at the fields marked below.")))
+        self.errors = errors
+
+
+@dataclass
+class EventInput:
+    """What staff fill in for an event; datetimes are aware (UTC or any zone)."""
+
+    title: str = ""
+    description: str = ""
+    category: str = Category.WORKSHOP.value
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    place: str = ""
+    address: str = ""
+    accessibility: str = ""
+    host_id: int | None = None
+    host_name: str = ""
+    capacity: int | None = None
+    cutoff_hours: int | None = 2
+    price_klip: int | None = 0
+    visibility: str = Visibility.OPEN.value
+    proposal_id: int | None = None
+
+    @classmethod
+    def from_event(cls, event: Event) -> EventInput:
+        return cls(**{f.name: getattr(event, f.name) for f in fields(cls)})
+
+    def cleaned(self) -> EventInput:
+        """Text without surrounding blanks, and None for empty text."""
+        return replace(self, **{name: (getattr(self, name) or "").strip() for name in TEXT_LIMITS})
+
+
+def validate(data: EventInput, *, now: datetime, creating: bool, time_changed: bool = False) -> dict[str, str]:
+    """What is wrong with `data`, field by field; empty when all is well. Reads no database."""
+    errors: dict[str, str] = {}
+    for name, (shortest, longest) in TEXT_LIMITS.items():
+        value = getattr(data, name) or ""
+        if len(value) < shortest:
+            errors[name] = str(REQUIRED[name])
+        elif len(value) > longest:
+            errors[name] = str(
+                _l("Keep it to %(max)d characters or fewer (it is %(length)d now).", max=longest, length=len(value))
+            )
+    if data.category not in set(Category):
+        errors["category"] = str(_l("Choose a category from the list."))
+    if data.visibility not in set(Visibility):
+        errors["visibility"] = str(_l("Choose who can see the event."))
+    for name, (low, high) in NUMBER_LIMITS.items():
+        value = getattr(data, name)
+        if value is None:
+            errors[name] = str(REQUIRED[name])
+        elif not low <= value <= high:
+            errors[name] = str(OUT_OF_RANGE[name] % {"low": low, "high": high})
+    if data.starts_at is None:
+        errors["starts_at"] = str(REQUIRED["starts_at"])
+    elif (creating or time_changed) and data.starts_at <= now:
+        errors["starts_at"] = str(_l("The start must be in the future."))
+    if data.ends_at is None:
+        errors["ends_at"] = str(REQUIRED["ends_at"])
+    elif data.starts_at is not None:
+        if data.ends_at <= data.starts_at:
+            errors["ends_at"] = str(_l("The end must be after the start."))
+        elif data.ends_at - data.starts_at > MAX_DURATION:
+            errors["ends_at"] = str(_l("An event can last at most 24 hours."))
+    return errors
+
+
+def event_problems(
+    session: Session,
+    data: EventInput,
+    *,
+    now: datetime,
+    creating: bool,
+    time_changed: bool = False,
+    repeat_weeks: int | None = 0,
+) -> dict[str, str]:
+    """`validate`, plus the checks that need the database: the host and the proposal."""
+    errors = validate(data, now=now, creating=creating, time_changed=time_changed)
+    if data.host_id is not None and not _may_host(session.get(User, data.host_id)):
+        errors["host_id"] = str(_l("Choose a host from the list: someone from the staff or a mentor."))
+    if data.proposal_id is not None and session.get(Proposal, data.proposal_id) is None:
+        errors["proposal_id"] = str(_l("That proposal does not exist any more. Start a new event instead."))
+    if repeat_weeks is None or not 0 <= repeat_weeks <= MAX_REPEAT_WEEKS:
+        errors["repeat_weeks"] = str(_l("Repeat for 0 to %(max)d more weeks.", max=MAX_REPEAT_WEEKS))
+    return errors
+
+
+def _may_host(user: User | None) -> bool:
+    return user is not None and user.disabled_at is None and (user.is_staff_member or user.is_mentor)
+
+
+def _require_staff(actor: User) -> None:
+    if not actor.is_staff_member:
+        raise Forbidden("staff_only", str(_l("Only the staff at the hub can do this.")))
+
+
+def _same_local_time(moment: datetime, weeks: int, tz: ZoneInfo) -> datetime:
+    """`moment` moved by whole weeks, keeping the wall-clock time across summer time changes."""
+    local = moment.astimezone(tz).replace(tzinfo=None) + timedelta(weeks=weeks)
+    return local.replace(tzinfo=tz).astimezone(UTC)
+
+
+def _when(moment: datetime) -> LazyString:
+    """A date and time rendered in the reader's language when the text is rendered."""
+    return LazyString(lambda: format_datetime(moment, "EEEE d MMMM, HH:mm"))
+
+
+# --- planning -------------------------------------------------------------------------------
+
+
+def create_event(
+    session: Session, *, actor: User, data: EventInput, repeat_weeks: int = 0, tz: ZoneInfo = AARHUS
+) -> list[Event]:
+    """One event, or a weekly series of 1 + `repeat_weeks` sharing a series key."""
+    _require_staff(actor)
+    data = data.cleaned()
+    errors = event_problems(session, data, now=utcnow(), creating=True, repeat_weeks=repeat_weeks)
+    if errors:
+        raise InvalidEvent(errors)
+    series_key = uuid.uuid4().hex if repeat_weeks else None
+    length = data.ends_at - data.starts_at
+    values = {f.name: getattr(data, f.name) for f in fields(EventInput)}
+    events = []
+    for week in range(repeat_weeks + 1):
+        starts_at = _same_local_time(data.starts_at, week, tz)
+        event = Event(
+            **{**values, "starts_at": starts_at, "ends_at": starts_at + length},
+            series_key=series_key,
+            created_by_id=actor.id,
+        )
+        session.add(event)
+        events.append(event)
+    session.flush()
+    if data.proposal_id is not None:
+        # The young person who proposed it (and those who backed it) hear that it is happening.
+        proposal = session.get(Proposal, data.proposal_id)
+        for event in events:
+            proposals.mark_as_event(session, actor=actor, proposal=proposal, event=event)
+    return events
+
+
+def duplicate_event(session: Session, *, actor: User, event_id: int, tz: ZoneInfo = AARHUS) -> EventInput:
+    """A prefilled, unsaved copy one week later, for the new-event form."""
+    _require_staff(actor)
+    event = session.get(Event, event_id)
+    if event is None:
+        raise NotFound("not_found", str(_l("We could not find that event.")))
+    data = EventInput.from_event(event)
+    return replace(
+        data,
+        starts_at=_same_local_time(event.starts_at, 1, tz),
+        ends_at=_same_local_time(event.starts_at, 1, tz) + (event.ends_at - event.starts_at),
+        proposal_id=None,
+    )
+
+
+def ensure_editable(event: Event) -> None:
+    if event.status == EventStatus.CANCELLED:
+        raise Conflict("event_cancelled", str(_l("This event is cancelled and can no longer be changed.")))
+
+
+def update_event(session: Session, *, actor: User, event_id: int, data: EventInput) -> Event:
+    """Change an event. More places go to the waitlist; a new time is told to everyone on it."""
+    _require_staff(actor)
+    event = services.lock_event(session, event_id)
+    ensure_editable(event)
+    now = utcnow()
+    data = replace(data.cleaned(), proposal_id=event.proposal_id)
+    moved = data.starts_at != event.starts_at
+    errors = event_problems(session, data, now=now, creating=False, time_changed=moved)
+    if errors:
+        raise InvalidEvent(errors)
+    seats = services.seats_for(session, [event.id])[event.id]
+    taken = seats.confirmed + seats.offered
+    if data.capacity < event.capacity and data.capacity < taken:
+        message = _l("%(count)d people already have a place, so there must be at least %(count)d.", count=taken)
+        raise InvalidEvent({"capacity": str(message)}, code="capacity_below_booked")
+    grew = data.capacity > event.capacity
+    retimed = moved or data.ends_at != event.ends_at
+    for f in fields(EventInput):
+        setattr(event, f.name, getattr(data, f.name))
+    session.flush()
+    if grew:
+        services.promote(session, event, now)
+    if retimed:
+        for booking, person in _active_bookings(session, event.id):
+            notify(
+                session,
+                person,
+                kind="event_changed",
+                title=_l("New time: %(title)s", title=event.title),
+                body=_l("It is now %(when)s.", when=_when(event.starts_at)),
+                url=f"/bookings/{booking.id}",
+                useful_until=event.starts_at,
+            )
+    return event
+
+
+def _active_bookings(session: Session, event_id: int) -> list[tuple[Booking, User]]:
+    return list(
+        session.exec(
+            select(Booking, User)
+            .join(User, User.id == Booking.user_id)
+            .where(Booking.event_id == event_id, Booking.status.in_(ACTIVE))
+            .order_by(Booking.id)
+            .with_for_update(of=Booking)
+        ).all()
+    )
+
+
+def series_rest(session: Session, event: Event, now: datetime) -> list[int]:
+    """The ids of the later, still planned events of the same weekly series."""
+    if not event.series_key:
+        return []
+    return list(
+        session.exec(
+            select(Event.id)
+            .where(
+                Event.series_key == event.series_key,
+                Event.status == EventStatus.SCHEDULED,
+                Event.starts_at > event.starts_at,
+                Event.starts_at > now,
+            )
+            .order_by(Event.starts_at)
+        ).all()
+    )
+
+
+def cancel_event(
+    session: Session, *, actor: User, event_id: int, reason: str, whole_series: bool = False
+) -> list[Event]:
+    """Cancel an event (and the rest of its series): everyone on it is told, klip come back."""
+    _require_staff(actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidEvent({"reason": str(_l("Write why, so the young people know."))}, code="reason_required")
+    if len(reason) > 500:
+        message = _l("Keep it to %(max)d characters or fewer (it is %(length)d now).", max=500, length=len(reason))
+        raise InvalidEvent({"reason": str(message)}, code="reason_too_long")
+    now = utcnow()
+    event = services.lock_event(session, event_id)
+    ensure_editable(event)
+    if event.ends_at <= now:
+        raise Conflict("event_over", str(_l("This event is over, so it cannot be cancelled.")))
+    ids = [event.id, *(series_rest(session, event, now) if whole_series else [])]
+    cancelled = []
+    for one_id in sorted(ids):  # lock in one order, so two cancellations cannot deadlock
+        one = services.lock_event(session, one_id)
+        if one.status == EventStatus.SCHEDULED:
+            _cancel_one(session, actor, one, reason, now)
+            cancelled.append(one)
+    session.flush()
+    return sorted(cancelled, key=lambda e: e.starts_at)
+
+
+def _cancel_one(session: Session, actor: User, event: Event, reason: str, now: datetime) -> None:
+    event.status = EventStatus.CANCELLED
+    event.cancelled_at = now
+    event.cancel_reason = reason
+    for booking, person in _active_bookings(session, event.id):
+        booking.status = BookingStatus.EVENT_CANCELLED
+        booking.cancelled_at = now
+        booking.offer_expires_at = None
+        refunded = booking.klip_paid
+        if refunded:
+            credits.refund(
+                session,
+                user_id=booking.user_id,
+                amount=refunded,
+                reason=event.title,
+                booking_id=booking.id,
+                actor_id=actor.id,
+                key=f"event-cancel-{booking.id}",
+            )
+            booking.klip_paid = 0
+        body = (
+            _l("%(reason)s Your %(klip)d klip are back on your card.", reason=reason, klip=refunded)
+            if refunded
+            else _l("%(reason)s", reason=reason)
+        )
+        notify(
+            session,
+            person,
+            kind="event_cancelled",
+            title=_l("Cancelled: %(title)s", title=event.title),
+            body=body,
+            url=f"/bookings/{booking.id}",
+        )
+
+
+# --- attendance -------------------------------------------------------------------------------
+
+
+def _lock_booking(session: Session, booking_id: int) -> tuple[Booking, Event]:
+    booking = session.get(Booking, booking_id)
+    if booking is None:
+        raise NotFound("not_found", str(_l("We could not find that booking.")))
+    event = services.lock_event(session, booking.event_id)
+    session.refresh(booking, with_for_update=True)
+    return booking, event
+
+
+def _require_scheduled(event: Event) -> None:
+    if event.status != EventStatus.SCHEDULED:
+        raise Conflict("event_cancelled", str(_l("This event has been cancelled.")))
+
+
+def _mark_present(booking: Booking, now: datetime, *, released_ok: bool) -> None:
+    """A seat for someone who is here. Nobody physically present is turned away."""
+    if booking.checked_in_at is not None and booking.status == BookingStatus.CONFIRMED:
+        return
+    if booking.status == BookingStatus.OFFERED:
+        booking.status = BookingStatus.CONFIRMED
+        booking.confirmed_at = now
+        booking.offer_expires_at = None
+    elif booking.status != BookingStatus.CONFIRMED:
+        waiting = booking.status == BookingStatus.WAITLISTED
+        if not (waiting or (released_ok and booking.status in (BookingStatus.CANCELLED, BookingStatus.EXPIRED))):
+            raise Conflict("not_active", str(_l("This place was released. Add them as a walk-in instead.")))
+        booking.status = BookingStatus.CONFIRMED
+        booking.confirmed_at = now
+        booking.cancelled_at = None
+        booking.walk_in = True
+    booking.checked_in_at = now
+    booking.no_show = False
+
+
+def check_in(session: Session, *, actor: User, booking_id: int) -> Booking:
+    """Mark someone present. Doing it twice changes nothing; someone waiting comes in as a walk-in."""
+    _require_staff(actor)
+    booking, event = _lock_booking(session, booking_id)
+    _require_scheduled(event)
+    _mark_present(booking, utcnow(), released_ok=False)
+    session.flush()
+    return booking
+
+
+def undo_check_in(session: Session, *, actor: User, booking_id: int) -> Booking:
+    """Not here after all. A walk-in added by mistake leaves the list again."""
+    _require_staff(actor)
+    booking, event = _lock_booking(session, booking_id)
+    _require_scheduled(event)
+    if booking.checked_in_at is None:
+        return booking
+    booking.checked_in_at = None
+    if booking.walk_in:
+        booking.walk_in = False
+        booking.status = BookingStatus.CANCELLED
+        booking.cancelled_at = utcnow()
+        session.flush()
+        services.promote(session, event)
+    session.flush()
+    return booking
+
+
+def find_ticket(session: Session, code: str) -> Booking:
+    booking = None
+    if 0 < len(code) <= 32:
+        booking = session.exec(select(Booking).where(Booking.ticket_code == code)).first()
+    if booking is None:
+        raise NotFound("unknown_ticket", str(_l("We do not know this ticket. Check the name on the list instead.")))
+    return booking
+
+
+def check_in_by_code(session: Session, *, actor: User, code: str, event_id: int | None = None) -> Booking:
+    """Check in the ticket in a QR code; a ticket for another event says which one."""
+    booking = find_ticket(session, code)
+    if event_id is not None and booking.event_id != event_id:
+        other = session.get(Event, booking.event_id)
+        message = _l(
+            "This ticket is for another event: %(title)s, %(when)s.", title=other.title, when=_when(other.starts_at)
+        )
+        raise Conflict("other_event", str(message))
+    return check_in(session, actor=actor, booking_id=booking.id)
+
+
+def add_walk_in(session: Session, *, actor: User, event_id: int, user_id: int) -> Booking:
+    """A young person came without a place: they are in, even beyond the capacity."""
+    _require_staff(actor)
+    event = services.lock_event(session, event_id)
+    _require_scheduled(event)
+    person = session.get(User, user_id)
+    if person is None or not person.is_young or person.disabled_at is not None:
+        raise NotFound("person_not_found", str(_l("We could not find that young person.")))
+    now = utcnow()
+    booking = session.exec(
+        select(Booking).where(Booking.event_id == event.id, Booking.user_id == person.id).with_for_update()
+    ).first()
+    if booking is None:
+        booking = Booking(
+            event_id=event.id,
+            user_id=person.id,
+            status=BookingStatus.CONFIRMED,
+            ticket_code=secrets.token_urlsafe(16),
+            confirmed_at=now,
+            checked_in_at=now,
+            walk_in=True,
+        )
+        session.add(booking)
+    else:
+        _mark_present(booking, now, released_ok=True)
+    session.flush()
+    return booking
+
+
+def change_anonymous_walk_ins(session: Session, *, actor: User, event_id: int, delta: int) -> Event:
+    """Count people without an account who came; the count never goes below zero."""
+    _require_staff(actor)
+    if not -MAX_ANONYMOUS_STEP <= delta <= MAX_ANONYMOUS_STEP:
+        raise Invalid("bad_delta", str(_l("Add or take away a few people at a time.")))
+    event = services.lock_event(session, event_id)
+    _require_scheduled(event)
+    event.anonymous_walk_ins = max(0, event.anonymous_walk_ins + delta)
+    session.flush()
+    return event
+
+
+def may_accompany(user: User | None) -> bool:
+    return _may_host(user)
+
+
+def assign_companion(session: Session, *, actor: User, booking_id: int, companion_user_id: int | None) -> Booking:
+    """Choose who goes with a young person who asked for company; both are told. None clears it."""
+    _require_staff(actor)
+    booking, event = _lock_booking(session, booking_id)
+    _require_scheduled(event)
+    if booking.status not in ACTIVE:
+        raise Conflict("not_active", str(_l("This place was released, so nobody needs to go along.")))
+    if companion_user_id is None:
+        booking.companion_user_id = None
+        session.flush()
+        return booking
+    companion = session.get(User, companion_user_id)
+    if not may_accompany(companion):
+        raise Invalid("companion_not_allowed", str(_l("Choose someone from the staff or a mentor.")))
+    if booking.companion_user_id == companion.id:
+        return booking
+    booking.companion_user_id = companion.id
+    session.flush()
+    young = session.get(User, booking.user_id)
+    notify(
+        session,
+        young,
+        kind="companion",
+        title=_l("%(name)s is going with you to %(title)s", name=companion.display_name, title=event.title),
+        body=_l("%(when)s, %(place)s.", when=_when(event.starts_at), place=event.place),
+        url=f"/bookings/{booking.id}",
+        useful_until=event.starts_at,
+    )
+    notify(
+        session,
+        companion,
+        kind="companion",
+        title=_l("You are going with %(name)s to %(title)s", name=young.display_name, title=event.title),
+        body=_l("%(when)s, %(place)s.", when=_when(event.starts_at), place=event.place),
+        url="/",
+        useful_until=event.starts_at,
+    )
+    return booking
+
+
+# --- what the staff pages read ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One booking on a staff list, with the person and who goes along with them."""
+
+    booking: Booking
+    person: User
+    companion: User | None = None
+
+    @property
+    def present(self) -> bool:
+        return self.booking.checked_in_at is not None
+
+
+@dataclass(frozen=True)
+class Roster:
+    booked: list[Entry]  # a seat: confirmed or offered, walk-ins too
+    waitlist: list[Entry]  # in the order seats will be offered
+    released: list[Entry]
+    companion_requests: list[Entry]  # everyone active who asked for company
+
+    @property
+    def attendance(self) -> list[Entry]:
+        """Who may turn up: seated people first, then the waitlist, each by name."""
+        return sorted(self.booked, key=lambda e: e.person.name.lower()) + self.waitlist
+
+
+def roster(session: Session, event: Event) -> Roster:
+    """Everyone on an event, in one query."""
+    companion = aliased(User)
+    rows = session.exec(
+        select(Booking, User, companion)
+        .join(User, User.id == Booking.user_id)
+        .outerjoin(companion, companion.id == Booking.companion_user_id)
+        .where(Booking.event_id == event.id)
+        .order_by(Booking.waitlisted_at, Booking.id)
+    ).all()
+    entries = [Entry(booking, person, helper) for booking, person, helper in rows]
+    seated = (BookingStatus.CONFIRMED, BookingStatus.OFFERED)
+    return Roster(
+        booked=sorted((e for e in entries if e.booking.status in seated), key=lambda e: e.booking.id),
+        waitlist=[e for e in entries if e.booking.status == BookingStatus.WAITLISTED],
+        released=[e for e in entries if e.booking.status not in ACTIVE],
+        companion_requests=[e for e in entries if e.booking.companion and e.booking.status in ACTIVE],
+    )
+
+
+def companion_requests(session: Session, event_ids: list[int]) -> dict[int, list[Entry]]:
+    """Who asked for company, per event, in one query."""
+    found: dict[int, list[Entry]] = {event_id: [] for event_id in event_ids}
+    if not event_ids:
+        return found
+    companion = aliased(User)
+    rows = session.exec(
+        select(Booking, User, companion)
+        .join(User, User.id == Booking.user_id)
+        .outerjoin(companion, companion.id == Booking.companion_user_id)
+        .where(Booking.event_id.in_(event_ids), Booking.status.in_(ACTIVE), Booking.companion.is_not(None))
+        .order_by(Booking.id)
+    ).all()
+    for booking, person, helper in rows:
+        found[booking.event_id].append(Entry(booking, person, helper))
+    return found
+
+
+def entry_for(session: Session, booking: Booking) -> Entry:
+    companion = session.get(User, booking.companion_user_id) if booking.companion_user_id else None
+    return Entry(booking, session.get(User, booking.user_id), companion)
+
+
+def companion_choices(session: Session) -> list[User]:
+    """Staff and mentors who can host an event or go along with a young person."""
+    return list(
+        session.exec(
+            select(User)
+            .where(User.disabled_at.is_(None), or_(User.is_staff, User.is_admin, User.is_mentor))
+            .order_by(User.name)
+        ).all()
+    )
+
+
+def find_young(session: Session, event_id: int, query: str, limit: int = 10) -> list[tuple[User, Booking | None]]:
+    """Young people matching a name or e-mail, with their place at this event if they have one."""
+    query = query.strip()[:100]
+    if len(query) < 2:
+        return []
+    pattern = f"%{query.lower()}%"
+    return list(
+        session.exec(
+            select(User, Booking)
+            .outerjoin(Booking, (Booking.user_id == User.id) & (Booking.event_id == event_id))
+            .where(
+                User.is_young,
+                User.disabled_at.is_(None),
+                or_(User.name.ilike(pattern), User.email.like(pattern), User.preferred_name.ilike(pattern)),
+            )
+            .order_by(User.name)
+            .limit(limit)
+        ).all()
+    )
+
+
+def events_between(session: Session, start: datetime, end: datetime, *, newest_first: bool = False) -> list[Event]:
+    order = Event.starts_at.desc() if newest_first else Event.starts_at
+    return list(
+        session.exec(select(Event).where(Event.starts_at >= start, Event.starts_at < end).order_by(order)).all()
+    )
+
+
+def upcoming_and_recent(session: Session, now: datetime, *, recent_days: int = 30) -> tuple[list[Event], list[Event]]:
+    """Events not yet over (soonest first) and those of the last weeks (latest first)."""
+    upcoming = list(session.exec(select(Event).where(Event.ends_at > now).order_by(Event.starts_at).limit(200)).all())
+    recent = list(
+        session.exec(
+            select(Event)
+            .where(Event.ends_at <= now, Event.ends_at > now - timedelta(days=recent_days))
+            .order_by(Event.starts_at.desc())
+        ).all()
+    )
+    return upcoming, recent
+
+
+def companion_bookings(session: Session, user: User, now: datetime) -> list[tuple[Booking, Event, User]]:
+    """Where `user` goes along with a young person, soonest first."""
+    return list(
+        session.exec(
+            select(Booking, Event, User)
+            .join(Event, Event.id == Booking.event_id)
+            .join(User, User.id == Booking.user_id)
+            .where(
+                Booking.companion_user_id == user.id,
+                Booking.status.in_([BookingStatus.CONFIRMED, BookingStatus.OFFERED, BookingStatus.WAITLISTED]),
+                Event.status == EventStatus.SCHEDULED,
+                Event.ends_at > now,
+            )
+            .order_by(Event.starts_at)
+        ).all()
+    )
