@@ -21,18 +21,21 @@ class NavItem:
 
 YOUNG_TABS = [
     NavItem("core.home", _l("Home"), "home", "/"),
+    NavItem("events.index", _l("Events"), "calendar", "/events"),
     NavItem("accounts.me", _l("Me"), "me", "/me"),
 ]
 
 STAFF_LINKS = [
     NavItem("core.home", _l("Overview"), "home", "/"),
     NavItem("staff_events.index", _l("Events"), "calendar", "/staff/events"),
+    NavItem("proposals.index", _l("Ideas"), "idea", "/ideas"),
     NavItem("staff.people", _l("People"), "people", "/staff/people"),
     NavItem("accounts.me", _l("Me"), "me", "/me"),
 ]
 
 ADULT_LINKS = [
     NavItem("core.home", _l("Home"), "home", "/"),
+    NavItem("events.index", _l("Events"), "calendar", "/events"),
     NavItem("accounts.me", _l("Me"), "me", "/me"),
 ]
 

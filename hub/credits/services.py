@@ -4,6 +4,7 @@ Before a debit the person's KlipAccount row is locked (SELECT … FOR UPDATE on 
 SQLite the write transaction already holds the database's write lock from BEGIN IMMEDIATE),
 so two spends of the same klip cannot both pass the balance check.
 """
+
 from __future__ import annotations
 
 from datetime import datetime

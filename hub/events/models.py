@@ -118,6 +118,7 @@ class Booking(SQLModel, table=True):
         UniqueConstraint("event_id", "user_id", name="uq_booking_event_user"),
         Index("ix_booking_event_status", "event_id", "status"),
         Index("ix_booking_user_status", "user_id", "status"),
+        Index("ix_booking_companion_user", "companion_user_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -102,11 +102,7 @@ def _still_on(now: datetime):
     return (Event.status == EventStatus.SCHEDULED) & (
         ((Booking.status == BookingStatus.CONFIRMED) & (Event.ends_at > now))
         | ((Booking.status == BookingStatus.WAITLISTED) & (Event.starts_at > now))
-        | (
-            (Booking.status == BookingStatus.OFFERED)
-            & (Booking.offer_expires_at > now)
-            & (Event.starts_at > now)
-        )
+        | ((Booking.status == BookingStatus.OFFERED) & (Booking.offer_expires_at > now) & (Event.starts_at > now))
     )
 
 
@@ -148,10 +144,7 @@ def upcoming_places(session: Session, user: User, now: datetime, limit: int | No
 def earlier_places(session: Session, user: User, now: datetime) -> list[Place]:
     """What is over or was let go: the latest first, a handful only."""
     statement = (
-        _mine(user.id)
-        .where(~_still_on(now))
-        .order_by(Event.starts_at.desc(), Event.id.desc())
-        .limit(EARLIER_SHOWN)
+        _mine(user.id).where(~_still_on(now)).order_by(Event.starts_at.desc(), Event.id.desc()).limit(EARLIER_SHOWN)
     )
     return places(session, session.exec(statement).all(), now)
 
@@ -264,4 +257,3 @@ def by_day(cards: list[EventCard], now: datetime) -> list[Section]:
 
 def map_url(event: Event) -> str:
     return "https://www.openstreetmap.org/search?query=" + quote_plus(event.address or event.place)
-

@@ -4,6 +4,7 @@ Every change to an event's seats first locks the event row (SELECT … FOR UPDAT
 PostgreSQL; on SQLite the write transaction holds the write lock from BEGIN IMMEDIATE), then
 counts and decides. That is what keeps the last seat from going to two people.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -336,9 +337,7 @@ def send_still_coming_nudges(session: Session, now: datetime | None = None) -> i
 def record_no_shows(session: Session, now: datetime | None = None) -> int:
     """After an event where attendance was taken, a seat nobody used is a no-show."""
     now = now or utcnow()
-    taken = (
-        select(Booking.event_id).where(Booking.checked_in_at.is_not(None)).distinct().scalar_subquery()
-    )
+    taken = select(Booking.event_id).where(Booking.checked_in_at.is_not(None)).distinct().scalar_subquery()
     missing = session.exec(
         select(Booking)
         .join(Event, Event.id == Booking.event_id)

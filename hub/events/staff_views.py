@@ -15,7 +15,8 @@ from hub.accounts.auth import roles_required
 from hub.accounts.models import Role, User
 from hub.db import get_session, utcnow
 from hub.errors import DomainError, Invalid
-from hub.events import manage, stats
+from hub.events import attendance as checkins
+from hub.events import manage, staff_queries, stats
 from hub.events.models import CATEGORY_LABELS, COMPANION_LABELS, Booking, BookingStatus, Event, EventStatus
 from hub.events.staff_forms import VISIBILITY_LABELS, CancelForm, EventForm, NewEventForm, local_tz
 from hub.htmx import hx_redirect, is_partial, render
@@ -54,7 +55,7 @@ def get_event_or_404(event_id: int) -> Event:
 @roles_required(Role.STAFF)
 def index():
     db, now = get_session(), utcnow()
-    upcoming, recent = manage.upcoming_and_recent(db, now)
+    upcoming, recent = staff_queries.upcoming_and_recent(db, now)
     counts = stats.event_counts(db, upcoming + recent, now=now)
     return render("staff_events/index.html", upcoming=upcoming, recent=recent, counts=counts)
 
@@ -81,7 +82,7 @@ def new():
         form = NewEventForm(data=asdict(data))
     else:
         form, proposal = NewEventForm(), None
-    form.set_hosts(manage.companion_choices(db))
+    form.set_hosts(staff_queries.companion_choices(db))
     if form.is_submitted():
         parsed = form.validate()  # what could not be read; the rules come next, so all is said at once
         if form.proposal_id.data:
@@ -123,9 +124,9 @@ def _detail_context(event: Event, error: str | None = None) -> dict:
     db, now = get_session(), utcnow()
     return {
         "event": event,
-        "roster": manage.roster(db, event),
+        "roster": staff_queries.roster(db, event),
         "counts": stats.event_counts(db, [event], now=now)[event.id],
-        "companions": manage.companion_choices(db),
+        "companions": staff_queries.companion_choices(db),
         "host": db.get(User, event.host_id) if event.host_id else None,
         "proposal": db.get(Proposal, event.proposal_id) if event.proposal_id else None,
         "is_open": event.status == EventStatus.SCHEDULED,
@@ -142,7 +143,7 @@ def edit(event_id: int):
     event = get_event_or_404(event_id)
     manage.ensure_editable(event)
     form = EventForm(data=asdict(manage.EventInput.from_event(event)) if request.method == "GET" else None)
-    form.set_hosts(manage.companion_choices(db))
+    form.set_hosts(staff_queries.companion_choices(db))
     if form.is_submitted():
         parsed = form.validate()
         data = form.to_input()
@@ -191,14 +192,14 @@ def cancel(event_id: int):
 def _attendance_context(event: Event, query: str = "") -> dict:
     """One context for the attendance page and each of its swap targets."""
     db = get_session()
-    roster = manage.roster(db, event)
+    roster = staff_queries.roster(db, event)
     return {
         "event": event,
         "entries": roster.attendance,
         "present": sum(1 for e in roster.booked if e.present),
         "expected": sum(1 for e in roster.booked if not e.booking.walk_in),
         "query": query,
-        "results": manage.find_young(db, event.id, query) if query else [],
+        "results": staff_queries.find_young(db, event.id, query) if query else [],
         "is_open": event.status == EventStatus.SCHEDULED,
     }
 
@@ -236,7 +237,7 @@ def _toggle(booking_id: int, action):
         return hx_redirect(url_for(".attendance", event_id=booking.event_id))
     event = db.get(Event, booking.event_id)
     context = _attendance_context(event)
-    context.update(entry=manage.entry_for(db, booking), error=error.message if error else None)
+    context.update(entry=staff_queries.entry_for(db, booking), error=error.message if error else None)
     status = error.status if error else 200
     return _fragments("staff_events/_attendance_row.html", "staff_events/_attendance_summary.html", **context), status
 
@@ -244,13 +245,13 @@ def _toggle(booking_id: int, action):
 @bp.route("/bookings/<int:booking_id>/check-in", methods=["POST"])
 @roles_required(Role.STAFF)
 def check_in(booking_id: int):
-    return _toggle(booking_id, manage.check_in)
+    return _toggle(booking_id, checkins.check_in)
 
 
 @bp.route("/bookings/<int:booking_id>/undo-check-in", methods=["POST"])
 @roles_required(Role.STAFF)
 def undo_check_in(booking_id: int):
-    return _toggle(booking_id, manage.undo_check_in)
+    return _toggle(booking_id, checkins.undo_check_in)
 
 
 @bp.route("/<int:event_id>/walk-in", methods=["POST"])
@@ -261,7 +262,7 @@ def walk_in(event_id: int):
     user_id = request.form.get("user_id", type=int)
     if user_id is None:
         raise Invalid("person_required", _("Choose a young person from the search."))
-    booking = manage.add_walk_in(db, actor=current_user, event_id=event.id, user_id=user_id)
+    booking = checkins.add_walk_in(db, actor=current_user, event_id=event.id, user_id=user_id)
     if not is_partial():
         person = db.get(User, booking.user_id)
         flash(_("%(name)s is checked in.", name=person.name), "success")
@@ -282,7 +283,7 @@ def anonymous_walk_ins(event_id: int):
     delta = request.form.get("delta", type=int)
     if delta is None:
         raise Invalid("delta_required", _("Add or take away one person."))
-    event = manage.change_anonymous_walk_ins(db, actor=current_user, event_id=event.id, delta=delta)
+    event = checkins.change_anonymous_walk_ins(db, actor=current_user, event_id=event.id, delta=delta)
     if not is_partial():
         return hx_redirect(url_for(".attendance", event_id=event.id))
     return _fragments(
@@ -298,7 +299,7 @@ def assign_companion(booking_id: int):
     raw = (request.form.get("companion_user_id") or "").strip()
     companion_id = int(raw) if raw.isdigit() else (None if not raw else -1)
     try:
-        manage.assign_companion(db, actor=current_user, booking_id=booking.id, companion_user_id=companion_id)
+        checkins.assign_companion(db, actor=current_user, booking_id=booking.id, companion_user_id=companion_id)
     except DomainError as error:
         context = _detail_context(db.get(Event, booking.event_id), error=error.message)
         return render("staff_events/detail.html", status=error.status, **context)
@@ -311,7 +312,7 @@ def assign_companion(booking_id: int):
 
 def _scan_context(code: str, error: str | None = None) -> dict:
     db, now = get_session(), utcnow()
-    booking = manage.find_ticket(db, code)
+    booking = checkins.find_ticket(db, code)
     event = db.get(Event, booking.event_id)
     expected = request.args.get("event", type=int)
     local_day = now.astimezone(local_tz()).date()
@@ -342,7 +343,7 @@ def scan(code: str):
 def scan_check_in(code: str):
     db = get_session()
     try:
-        manage.check_in_by_code(db, actor=current_user, code=code, event_id=request.args.get("event", type=int))
+        checkins.check_in_by_code(db, actor=current_user, code=code, event_id=request.args.get("event", type=int))
     except DomainError as error:
         if error.status == 404:
             raise
@@ -371,7 +372,7 @@ def statistics():
     db, now = get_session(), utcnow()
     since, until = _year_back(now)
     months = stats.monthly_attendance(db, since=since, until=until, tz=local_tz())
-    events = manage.events_between(db, since, now, newest_first=True)
+    events = staff_queries.events_between(db, since, now, newest_first=True)
     return render(
         "staff_events/stats.html",
         months=months,
@@ -405,9 +406,9 @@ def home_sections():
         db, now, tz = get_session(), utcnow(), local_tz()
         today = now.astimezone(tz).date()
         start = datetime.combine(today, time(), tz)
-        events = manage.events_between(db, start, start + timedelta(days=2))
+        events = staff_queries.events_between(db, start, start + timedelta(days=2))
         counts = stats.event_counts(db, events, now=now)
-        requests = manage.companion_requests(db, [e.id for e in events])
+        requests = staff_queries.companion_requests(db, [e.id for e in events])
         days = []
         for offset, label in ((0, _l("Today")), (1, _l("Tomorrow"))):
             day = today + timedelta(days=offset)
@@ -418,6 +419,6 @@ def home_sections():
     def my_companion_bookings() -> list:
         if not current_user.is_authenticated:
             return []
-        return manage.companion_bookings(get_session(), current_user, utcnow())
+        return staff_queries.companion_bookings(get_session(), current_user, utcnow())
 
     return {"staff_event_days": staff_event_days, "my_companion_bookings": my_companion_bookings}

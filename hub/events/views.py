@@ -6,7 +6,6 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime
 
-import segno
 from flask import Blueprint, current_app, flash, request, url_for
 from flask_babel import force_locale, format_date, format_time, get_locale
 from flask_babel import gettext as _
@@ -16,6 +15,7 @@ from markupsafe import Markup
 from hub.access import get_or_404
 from hub.accounts.auth import roles_required
 from hub.accounts.models import Role, User
+from hub.core.qr import qr_svg
 from hub.credits import services as credits
 from hub.db import get_session, utcnow
 from hub.errors import Conflict, DomainError, NotFound
@@ -141,12 +141,8 @@ def _booking_page(booking: Booking, *, error: DomainError | None = None):
 
 
 def _ticket_qr(code: str) -> Markup:
-    """An inline SVG QR code of the staff's check-in link (our own URL; no user text goes into it)."""
-    check_in = url_for("staff_events.scan", code=code, _external=True)
-    svg = segno.make(check_in, error="m").svg_inline(
-        scale=5, border=2, dark="#111", light="#fff", omitsize=True
-    )
-    return Markup(svg)
+    """The ticket's QR code: the staff's check-in link for this booking."""
+    return qr_svg(url_for("staff_events.scan", code=code, _external=True))
 
 
 def _attempt(action: Callable[..., Booking], booking: Booking) -> DomainError | None:

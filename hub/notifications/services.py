@@ -1,4 +1,5 @@
 """Record a notification for a person, in their own language. Push delivery reads these."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import segno
 from flask import Blueprint, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
 from sqlalchemy import or_
 from sqlmodel import select
 
@@ -15,6 +13,7 @@ from hub.accounts import services
 from hub.accounts.auth import roles_required
 from hub.accounts.forms import InviteForm
 from hub.accounts.models import Role, SupportType, TokenPurpose, User
+from hub.core.qr import qr_svg
 from hub.db import get_session
 from hub.errors import DomainError
 from hub.htmx import hx_redirect, render
@@ -22,12 +21,6 @@ from hub.htmx import hx_redirect, render
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 PAGE_SIZE = 50
-
-
-def qr_svg(link: str) -> Markup:
-    """An inline SVG QR code of a link we made ourselves (no user text goes into it)."""
-    svg = segno.make(link, error="m").svg_inline(scale=5, border=2, dark="#111", light="#fff", omitsize=True)
-    return Markup(svg)
 
 
 def get_person_or_404(user_id: int) -> User:

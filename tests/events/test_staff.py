@@ -16,7 +16,7 @@ from hub.credits import services as credits
 from hub.credits.models import KlipEntry
 from hub.db import job_session, utcnow
 from hub.errors import Conflict
-from hub.events import manage, services, stats
+from hub.events import attendance, manage, services, stats
 from hub.events.models import Booking, Event
 from hub.notifications.models import Notification
 from hub.proposals.models import Proposal
@@ -419,7 +419,7 @@ def test_a_ticket_for_another_event_says_which(world, client, login_as, booked):
     refused = client.post(url)
     assert refused.status_code == 409 and event.title in body_of(refused)
     with pytest.raises(Conflict) as error, world() as s:
-        manage.check_in_by_code(s, actor=staff, code=booking.ticket_code, event_id=other.id)
+        attendance.check_in_by_code(s, actor=staff, code=booking.ticket_code, event_id=other.id)
     assert error.value.code == "other_event" and event.title in error.value.message
 
 
@@ -449,10 +449,10 @@ def test_someone_waiting_who_turns_up_comes_in_as_a_walk_in(world, login_as, boo
     waiting = book(world, event.id, late)
     staff = login_as("staff")
     with world() as s:
-        checked = manage.check_in(s, actor=staff, booking_id=waiting.id)
+        checked = attendance.check_in(s, actor=staff, booking_id=waiting.id)
         assert (checked.status, checked.walk_in) == ("confirmed", True)
     with world() as s:
-        undone = manage.undo_check_in(s, actor=staff, booking_id=waiting.id)
+        undone = attendance.undo_check_in(s, actor=staff, booking_id=waiting.id)
         assert (undone.status, undone.walk_in, undone.checked_in_at) == ("cancelled", False, None)
 
 

@@ -88,9 +88,16 @@ def test_events_are_grouped_by_local_day_under_today_this_week_and_later(world, 
         client, _ = person()
         body = text(client.get("/events?lang=en"))
     order = [
-        'id="section-today"', "Afternoon stretch",
-        'id="section-week"', "Thursday, January 14", "Night walk", "Friday, January 15", "Company visit",
-        'id="section-later"', "Tuesday, January 19", "Career day",
+        'id="section-today"',
+        "Afternoon stretch",
+        'id="section-week"',
+        "Thursday, January 14",
+        "Night walk",
+        "Friday, January 15",
+        "Company visit",
+        'id="section-later"',
+        "Tuesday, January 19",
+        "Career day",
     ]
     positions = [body.index(marker) for marker in order]
     assert positions == sorted(positions)
