@@ -1,7 +1,15 @@
 """Every domain's models, imported in one place for Alembic and the mappers."""
 
 from hub.accounts.models import AccountToken, Consent, User, UserSession  # noqa: F401
-from hub.credits.models import KlipAccount, KlipEntry  # noqa: F401
+from hub.credits.models import (  # noqa: F401
+    Allotment,
+    AllotmentRun,
+    KlipAccount,
+    KlipEntry,
+    Offer,
+    Partner,
+    Voucher,
+)
 from hub.events.models import Booking, CalendarFeed, Event  # noqa: F401
 from hub.notifications.models import Notification  # noqa: F401
 from hub.proposals.models import Proposal, ProposalBacker, ProposalComment  # noqa: F401

@@ -92,5 +92,5 @@ class InviteForm(FlaskForm):
 
     def role_choices_for(self, actor) -> None:
         """Staff invite young people, mentors and support people; admins invite staff too."""
-        allowed = set(ROLE_LABELS) if actor.is_admin else {Role.YOUNG, Role.MENTOR, Role.SUPPORT}
+        allowed = set(ROLE_LABELS) - {Role.PARTNER} if actor.is_admin else {Role.YOUNG, Role.MENTOR, Role.SUPPORT}
         self.role.choices = [SelectChoice(r.value, label) for r, label in ROLE_LABELS.items() if r in allowed]

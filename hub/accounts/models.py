@@ -43,6 +43,7 @@ class Role(StrEnum):
     MENTOR = "mentor"
     STAFF = "staff"
     ADMIN = "admin"
+    PARTNER = "partner"
 
 
 ROLE_LABELS = {
@@ -51,6 +52,7 @@ ROLE_LABELS = {
     Role.MENTOR: _l("Volunteer mentor"),
     Role.STAFF: _l("Hub staff"),
     Role.ADMIN: _l("Administrator"),
+    Role.PARTNER: _l("Partner"),
 }
 
 AVATAR_COLOURS = 8  # avatar--c0 … avatar--c7 in app.css
@@ -74,6 +76,7 @@ class User(SQLModel, table=True):
     is_admin: bool = Field(default=False)
     is_mentor: bool = Field(default=False)
     support_type: str | None = Field(default=None, max_length=30)
+    partner_id: int | None = Field(default=None, foreign_key="partner.id", ondelete="SET NULL")
     trial_enrolled_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(nullable=False))
     activated_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
@@ -110,6 +113,7 @@ class User(SQLModel, table=True):
             Role.MENTOR: self.is_mentor,
             Role.STAFF: self.is_staff or self.is_admin,
             Role.ADMIN: self.is_admin,
+            Role.PARTNER: self.partner_id is not None,
         }
         return {role for role, held in flags.items() if held}
 
