@@ -27,6 +27,12 @@ AARHUS = ZoneInfo("Europe/Copenhagen")
 HX = {"HX-Request": "true"}
 
 
+@pytest.fixture(autouse=True)
+def speak_english(client):
+    """These tests read the English copy; the choice survives logging in."""
+    client.get("/?lang=en")
+
+
 @pytest.fixture
 def world(app):
     """A session per step, `with world() as s:`, committed on exit. The app context lasts only
@@ -494,6 +500,7 @@ def test_assigned_companion_sees_it_on_their_home(app, world, client, login_as, 
         told = s.exec(select(Notification).where(Notification.kind == "companion")).all()
         assert sorted(n.user_id for n in told) == sorted([sara.id, mentor.id])
     mentor_client = app.test_client()
+    mentor_client.get("/?lang=en")
     mentor_client.post("/login", data={"email": mentor.email, "password": "correct horse battery"})
     home = body_of(mentor_client.get("/"))
     assert "You are going with Sara to Besøg på Aarhus Tech" in home

@@ -22,6 +22,12 @@ WEDNESDAY_NOON = datetime(2027, 1, 13, 12, 0, tzinfo=UTC)  # 13:00 in Aarhus (wi
 FEED_LINK = re.compile(r'value="http://localhost(/calendar/[\w-]+\.ics)"')
 
 
+@pytest.fixture(autouse=True)
+def speak_english(client):
+    """These tests read the English copy; the choice survives logging in."""
+    client.get("/?lang=en")
+
+
 @pytest.fixture
 def world(app):
     """`with world() as s:` is a session that commits on exit.
