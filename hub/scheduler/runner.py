@@ -19,6 +19,7 @@ from flask import Flask
 from sqlmodel import Session
 
 from hub.accounts import jobs as account_jobs
+from hub.credits import jobs as credit_jobs
 from hub.db import job_session
 from hub.events import services as event_services
 from hub.scheduler import lease
@@ -39,6 +40,8 @@ JOBS = [
     Job("expire_offers", event_services.expire_offers, every_seconds=60),
     Job("still_coming_nudges", event_services.send_still_coming_nudges, every_seconds=600),
     Job("record_no_shows", event_services.record_no_shows, every_seconds=3600),
+    Job("apply_allotments", credit_jobs.apply_allotments, every_seconds=3600),
+    Job("expire_klip", credit_jobs.expire_klip, every_seconds=900),
 ]
 
 

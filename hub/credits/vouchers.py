@@ -1,0 +1,154 @@
+"""Vouchers: what klip buy. Shown as a ticket whose code changes every minute.
+
+The code is an HMAC of the voucher's own secret and the current minute, so a screenshot is
+useless a minute or two later, and only the logged-in owner's page can show a fresh one.
+A voucher is redeemed once; staff redeem any, a partner only its own offers' vouchers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlmodel import Session, select
+
+from hub.accounts.models import User
+from hub.credits import services as ledger
+from hub.credits.models import EntryKind, KlipEntry, Offer, OfferKind, Voucher, VoucherStatus
+from hub.db import utcnow
+from hub.errors import Conflict, Forbidden, Invalid, NotFound
+
+WINDOW_SECONDS = 60
+DIGITS = 6
+CODE = re.compile(r"^\s*(\d{1,9})\s*[-– ]\s*(\d{6})\s*$")
+
+
+@dataclass(frozen=True)
+class Shown:
+    code: str  # "482-913027": what the QR holds and staff can type
+    valid_until: datetime
+
+
+def _window(moment: datetime) -> int:
+    return int(moment.timestamp()) // WINDOW_SECONDS
+
+
+def _digits(voucher: Voucher, window: int) -> str:
+    mac = hmac.new(bytes.fromhex(voucher.qr_secret), f"{voucher.id}:{window}".encode(), hashlib.sha256).digest()
+    offset = mac[-1] & 0x0F  # dynamic truncation, as in TOTP (RFC 4226)
+    number = int.from_bytes(mac[offset : offset + 4], "big") & 0x7FFFFFFF
+    return str(number % 10**DIGITS).zfill(DIGITS)
+
+
+def current_code(voucher: Voucher, now: datetime | None = None) -> Shown:
+    now = now or utcnow()
+    window = _window(now)
+    until = datetime.fromtimestamp((window + 1) * WINDOW_SECONDS, tz=now.tzinfo)
+    return Shown(code=f"{voucher.id}-{_digits(voucher, window)}", valid_until=until)
+
+
+def _fresh(voucher: Voucher, digits: str, now: datetime) -> bool:
+    """This minute's code or the last one's: a code shown is good for one to two minutes."""
+    window = _window(now)
+    return any(hmac.compare_digest(_digits(voucher, w), digits) for w in (window, window - 1))
+
+
+def parse(code: str) -> tuple[int, str]:
+    match = CODE.match(code or "")
+    if not match:
+        raise Invalid("code_unreadable", str(_l("That does not look like a voucher code. It looks like 123-456789.")))
+    return int(match.group(1)), match.group(2)
+
+
+def may_redeem(actor: User, offer: Offer) -> bool:
+    return actor.is_staff_member or (actor.partner_id is not None and actor.partner_id == offer.partner_id)
+
+
+def look_up(session: Session, *, actor: User, code: str, lock: bool = False) -> tuple[Voucher, Offer, User]:
+    """The voucher behind a code, if this person may redeem it (others' look like unknown codes)."""
+    if not (actor.is_staff_member or actor.partner_id):
+        raise Forbidden("not_allowed")
+    voucher_id, digits = parse(code)
+    statement = select(Voucher).where(Voucher.id == voucher_id)
+    voucher = session.exec(statement.with_for_update() if lock else statement).first()
+    offer = session.get(Offer, voucher.offer_id) if voucher else None
+    if voucher is None or not may_redeem(actor, offer):
+        raise NotFound("unknown_code", str(_l("We do not know that code.")))
+    if voucher.status == VoucherStatus.REDEEMED:
+        raise Conflict("already_redeemed", str(_l("This voucher has already been used.")))
+    if voucher.status == VoucherStatus.REFUNDED:
+        raise Conflict("refunded", str(_l("This voucher was given back and cannot be used.")))
+    if not _fresh(voucher, digits, utcnow()):
+        raise Invalid("code_expired", str(_l("The code has changed. Ask to see the newest code on the phone.")))
+    return voucher, offer, session.get(User, voucher.user_id)
+
+
+def redeem(session: Session, *, actor: User, code: str) -> Voucher:
+    """Use a voucher: once, and only with a fresh code."""
+    voucher, _offer, _owner = look_up(session, actor=actor, code=code, lock=True)
+    voucher.status = VoucherStatus.REDEEMED
+    voucher.redeemed_at = utcnow()
+    voucher.redeemed_by_id = actor.id
+    session.flush()
+    return voucher
+
+
+def buy(session: Session, *, actor: User, offer_id: int, key: str) -> Voucher:
+    """Spend klip on an offer. The same `key` (one per page view) never buys twice."""
+    if not actor.is_young:
+        raise Forbidden("only_young", str(_l("Only young people spend klip.")))
+    if not key or len(key) > 60:
+        raise Invalid("key_missing")
+    key = f"voucher-{actor.id}-{key}"
+    ledger.lock_account(session, actor.id)
+    done = session.exec(select(KlipEntry).where(KlipEntry.idempotency_key == key)).first()
+    if done is not None and done.voucher_id is not None:
+        return session.get(Voucher, done.voucher_id)  # a retried tap: the voucher it already bought
+    offer = session.get(Offer, offer_id)
+    if offer is None or not offer.active:
+        raise NotFound("unknown_offer", str(_l("We could not find that offer.")))
+    voucher = Voucher(user_id=actor.id, offer_id=offer.id, price_klip=offer.price_klip, qr_secret=secrets.token_hex(32))
+    session.add(voucher)
+    session.flush()
+    ledger.spend(session, user_id=actor.id, amount=offer.price_klip, reason=offer.title, key=key, voucher_id=voucher.id)
+    return voucher
+
+
+def refund(session: Session, *, actor: User, voucher_id: int, reason: str) -> Voucher:
+    """Staff give the klip of an unused voucher back; the voucher can no longer be used."""
+    if not actor.is_staff_member:
+        raise Forbidden("not_staff")
+    if not reason.strip():
+        raise Invalid("reason_missing", str(_l("Write why, so others can understand it later.")))
+    voucher = session.exec(select(Voucher).where(Voucher.id == voucher_id).with_for_update()).first()
+    if voucher is None:
+        raise NotFound("not_found")
+    if voucher.status != VoucherStatus.OPEN:
+        raise Conflict("not_open", str(_l("Only an unused voucher can be given back.")))
+    voucher.status = VoucherStatus.REFUNDED
+    voucher.refunded_at = utcnow()
+    ledger.refund(
+        session,
+        user_id=voucher.user_id,
+        amount=voucher.price_klip,
+        reason=reason.strip()[:300],
+        key=f"voucher-refund-{voucher.id}",
+        actor_id=actor.id,
+        voucher_id=voucher.id,
+    )
+    session.flush()
+    return voucher
+
+
+def is_request(offer: Offer) -> bool:
+    """Company the first time, or an after-talk: staff arrange them instead of a partner."""
+    return offer.kind in (OfferKind.COMPANION, OfferKind.AFTER_TALK)
+
+
+def spent_entries(session: Session, user_id: int) -> list[KlipEntry]:
+    return list(session.exec(select(KlipEntry).where(KlipEntry.user_id == user_id, KlipEntry.kind == EntryKind.SPEND)))
