@@ -28,6 +28,7 @@ DEMO_LOGINS = [
     ("personale@example.org", "personale (hub staff)"),
     ("mentor@example.org", "mentor (volunteer mentor)"),
     ("admin@example.org", "admin"),
+    ("bloc@example.org", "partner (Bloc Aarhus, redeems vouchers)"),
 ]
 
 
@@ -59,9 +60,10 @@ def load(session: Session) -> list[User]:
         session.add(user)
         people.append(user)
     session.flush()
+    from hub.credits import demo as credits_demo
     from hub.events import demo as events_demo
 
-    events_demo.load(
-        session, {email.split("@")[0]: user for email, user in zip([row[0] for row in PEOPLE], people, strict=True)}
-    )
+    by_login = {email.split("@")[0]: user for email, user in zip([row[0] for row in PEOPLE], people, strict=True)}
+    events_demo.load(session, by_login)
+    credits_demo.load(session, by_login)
     return people

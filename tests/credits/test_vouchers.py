@@ -137,3 +137,20 @@ def test_monthly_allotment_is_granted_once_a_month(world):
     with time_machine.travel(utcnow() + timedelta(days=32), tick=False), world() as s:
         assert jobs.apply_allotments(s) == 1
         assert s.exec(select(func.count()).select_from(AllotmentRun)).one() == 2
+
+
+def test_demo_catalogue_and_balances(app):
+    from hub import demo
+    from hub.accounts.models import User
+
+    with app.app_context(), job_session() as s:
+        demo.load(s)
+    with app.app_context(), job_session() as s:
+        offers = s.exec(select(Offer).where(Offer.active)).all()
+        assert len(offers) >= 8 and {o.category for o in offers} >= {"sport", "culture", "creative", "outdoor", "course"}
+        sara = s.exec(select(User).where(User.email == "ung@example.org")).one()
+        amina = s.exec(select(User).where(User.email == "amina@example.org")).one()
+        assert ledger.balance(s, sara.id) == 5  # 6 welcome klip, 1 on a cinema ticket
+        assert ledger.ledger_of(s, amina.id).expiring(utcnow())  # some klip run out soon
+        partner = s.exec(select(User).where(User.email == "bloc@example.org")).one()
+        assert partner.partner_id is not None
