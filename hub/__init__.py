@@ -16,6 +16,9 @@ def create_app(config: dict | None = None) -> Flask:
     from hub.accounts.views import bp as accounts_bp
     from hub.core import assets, nav
     from hub.core.views import bp as core_bp
+    from hub.credits.redeem_views import bp as redeem_bp
+    from hub.credits.staff_views import bp as staff_credits_bp
+    from hub.credits.views import bp as credits_bp
     from hub.events.staff_views import bp as staff_events_bp
     from hub.events.views import bp as events_bp
     from hub.proposals.views import bp as proposals_bp
@@ -42,7 +45,18 @@ def create_app(config: dict | None = None) -> Flask:
     nav.init_app(app)
     app.jinja_env.add_extension("jinja2.ext.do")
     errors.init_app(app)
-    for blueprint in (core_bp, accounts_bp, staff_bp, events_bp, staff_events_bp, proposals_bp):
+    blueprints = (
+        core_bp,
+        accounts_bp,
+        staff_bp,
+        events_bp,
+        staff_events_bp,
+        proposals_bp,
+        credits_bp,
+        staff_credits_bp,
+        redeem_bp,
+    )
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
     cli.init_app(app)
     return app

@@ -2,8 +2,9 @@
 
 A route missing from MATRIX fails `test_every_route_is_in_the_matrix`, so each feature adds
 its routes here. Paths may name `{young}`, `{other_young}`, `{staff}` (people), `{event}` (an
-open event), `{booking}` (a booking of `{young}` on it) or `{proposal}` (an idea of `{young}`),
-all made for the test. ANYONE includes the anonymous visitor; LOGGED_IN does not.
+open event), `{booking}` (a booking of `{young}` on it), `{proposal}` (an idea of `{young}`),
+`{partner}` or `{offer}` (a klip offer of that partner), all made for the test. ANYONE includes
+the anonymous visitor; LOGGED_IN does not.
 OWNER marks something only its owner (`{young}`, never a logged-in test role) may see: the
 anonymous visitor is sent to log in, and every role gets 404, as if it did not exist.
 """
@@ -78,6 +79,39 @@ MATRIX = {
     "proposals.comment": ("POST", "/ideas/{proposal}/comment", STAFF),  # and the author (not a role)
     "proposals.approve": ("POST", "/ideas/{proposal}/approve", STAFF),
     "proposals.decline": ("POST", "/ideas/{proposal}/decline", STAFF),  # 422 here: no reason given
+    # --- klippekort (young people) ---
+    "credits.index": ("GET", "/klip", {"young"}),
+    "credits.offers": ("GET", "/klip/offers", {"young", "staff", "admin"}),
+    # No {offer} or {voucher} in this world: id 0 never exists, so every role gets 404 first
+    # (the offer is loaded before the role is checked). tests/credits covers real ones.
+    "credits.offer": ("GET", "/klip/offers/0", OWNER),
+    "credits.buy": ("POST", "/klip/offers/0/buy", OWNER),
+    "credits.vouchers": ("GET", "/klip/vouchers", {"young"}),
+    "credits.voucher": ("GET", "/klip/vouchers/0", OWNER),
+    "credits.voucher_code": ("GET", "/klip/vouchers/0/code", OWNER),
+    # --- klippekort (staff, partners) ---
+    "staff_credits.index": ("GET", "/staff/klip?q=pe", STAFF),
+    "staff_credits.person": ("GET", "/staff/klip/people/{young}", STAFF),
+    "staff_credits.grant": ("POST", "/staff/klip/people/{young}/grant", STAFF),  # 422 here: no amount
+    "staff_credits.correct": ("POST", "/staff/klip/people/{young}/correct", STAFF),  # 422 here: no amount
+    "staff_credits.give_back": ("POST", "/staff/klip/people/{young}/give-back", STAFF),  # 422: no voucher
+    "staff_credits.grant_many": ("GET", "/staff/klip/grant", STAFF),
+    "staff_credits.allotments": ("GET", "/staff/klip/allotments", STAFF),
+    "staff_credits.new_allotment": ("POST", "/staff/klip/allotments", STAFF),  # 422 here: nothing filled in
+    "staff_credits.set_allotment_active": ("POST", "/staff/klip/allotments/1/active", STAFF),  # 422: no pause/resume
+    "staff_credits.offers": ("GET", "/staff/klip/offers", STAFF),
+    "staff_credits.new_offer": ("GET", "/staff/klip/offers/new", STAFF),
+    "staff_credits.edit_offer": ("GET", "/staff/klip/offers/{offer}/edit", STAFF),
+    "staff_credits.set_offer_active": ("POST", "/staff/klip/offers/{offer}/active", STAFF),  # 422: no in/out
+    "staff_credits.partners": ("GET", "/staff/klip/partners", STAFF),
+    "staff_credits.new_partner": ("GET", "/staff/klip/partners/new", STAFF),
+    "staff_credits.edit_partner": ("GET", "/staff/klip/partners/{partner}/edit", STAFF),
+    "staff_credits.invite_partner": ("GET", "/staff/klip/partners/invite", STAFF),
+    "staff_credits.statistics": ("GET", "/staff/klip/stats", STAFF),
+    "staff_credits.export": ("GET", "/staff/klip/export.csv", STAFF),
+    "redeem.scan": ("GET", "/redeem", STAFF),  # and partner accounts (not a matrix role: tests/credits)
+    "redeem.use": ("POST", "/redeem", STAFF),  # 422 here: no code
+    "redeem.history": ("GET", "/redeem/history", STAFF),
     "accounts.logout": ("POST", "/logout", ANYONE),  # last: it ends the login
 }
 
@@ -95,6 +129,7 @@ def test_every_route_is_in_the_matrix(app):
 def people(app, make):
     from datetime import timedelta
 
+    from hub.credits.models import Offer, Partner
     from hub.db import job_session, utcnow
     from hub.events.models import Booking, BookingStatus, Event
     from hub.proposals.models import Proposal
@@ -114,9 +149,19 @@ def people(app, make):
         session.flush()
         booking = Booking(event_id=event.id, user_id=young, status=BookingStatus.CONFIRMED, ticket_code="matrix-ticket")
         proposal = Proposal(author_id=young, title="Klatretur", what="Vi tager ud og klatrer")
-        session.add_all([booking, proposal])
+        partner = Partner(name="Bloc Aarhus")
+        session.add_all([booking, proposal, partner])
         session.flush()
-        ids = {"event": event.id, "booking": booking.id, "proposal": proposal.id}
+        offer = Offer(title="Klatring", category="sport", price_klip=2, partner_id=partner.id)
+        session.add(offer)
+        session.flush()
+        ids = {
+            "event": event.id,
+            "booking": booking.id,
+            "proposal": proposal.id,
+            "partner": partner.id,
+            "offer": offer.id,
+        }
     return {
         "young": young,
         "other_young": make.user(is_young=True).id,

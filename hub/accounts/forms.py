@@ -91,6 +91,36 @@ class InviteForm(FlaskForm):
     enrol_in_trial = BooleanField(_l("Enrol in the youth-steered support trial"))
 
     def role_choices_for(self, actor) -> None:
-        """Staff invite young people, mentors and support people; admins invite staff too."""
+        """Staff invite young people, mentors and support people; admins invite staff too.
+
+        Partner accounts need a partner chosen, so they are invited with PartnerInviteForm.
+        """
         allowed = set(ROLE_LABELS) - {Role.PARTNER} if actor.is_admin else {Role.YOUNG, Role.MENTOR, Role.SUPPORT}
         self.role.choices = [SelectChoice(r.value, label) for r, label in ROLE_LABELS.items() if r in allowed]
+
+
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL, which refuses to compare with more
+
+
+def optional_id(value) -> int | None:
+    """An id from a form; something that is not one (a word, a huge number) becomes -1, which no row has."""
+    if value in (None, ""):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return -1
+    return number if -MAX_ID <= number <= MAX_ID else -1
+
+
+class PartnerInviteForm(FlaskForm):
+    """An account for someone at a partner (a club, a venue): it redeems that partner's vouchers."""
+
+    name = StringField(_l("Name"), validators=[InputRequired(_l("Write the person's name.")), Length(max=120)])
+    email = EmailField(_l("E-mail"), validators=EMAIL, filters=[strip])
+    partner_id = SelectField(_l("Partner"), coerce=optional_id, validate_choice=False)
+
+    def set_partners(self, partners) -> None:
+        self.partner_id.choices = [SelectChoice("", _l("Choose a partner"))] + [
+            SelectChoice(str(p.id), p.name) for p in partners
+        ]

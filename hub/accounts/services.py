@@ -22,6 +22,7 @@ from hub.accounts.models import (
     TokenPurpose,
     User,
 )
+from hub.credits.models import Partner
 from hub.db import utcnow
 from hub.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 
@@ -97,7 +98,7 @@ def sign_up(session: Session, *, name: str, email: str, password: str, locale: s
     )
 
 
-INVITABLE_BY_STAFF = {Role.YOUNG, Role.MENTOR, Role.SUPPORT}
+INVITABLE_BY_STAFF = {Role.YOUNG, Role.MENTOR, Role.SUPPORT, Role.PARTNER}
 
 
 def invite(
@@ -109,14 +110,20 @@ def invite(
     role: Role,
     support_type: SupportType | None = None,
     enrol_in_trial: bool = False,
+    partner_id: int | None = None,
 ) -> tuple[User, str]:
-    """Staff create an account and a single-use link where the invitee sets a password."""
+    """Staff create an account and a single-use link where the invitee sets a password.
+
+    A partner account belongs to one partner (a club, a venue) and only redeems its vouchers.
+    """
     if not actor.is_staff_member:
         raise Forbidden("not_staff")
     if role in (Role.STAFF, Role.ADMIN) and not actor.is_admin:
         raise Forbidden("admin_only", str(_l("Only an administrator can invite staff.")))
     if role == Role.SUPPORT and support_type is None:
         raise Invalid("support_type_missing", str(_l("Choose which kind of support person.")))
+    if role == Role.PARTNER:
+        _check_partner(session, partner_id)
     user = _new_user(
         session,
         name=name,
@@ -127,9 +134,17 @@ def invite(
         is_admin=role == Role.ADMIN,
         support_type=support_type.value if role == Role.SUPPORT and support_type else None,
         trial_enrolled_at=utcnow() if role == Role.YOUNG and enrol_in_trial else None,
+        partner_id=partner_id if role == Role.PARTNER else None,
     )
     token = _issue_token(session, user=user, actor=actor, purpose=TokenPurpose.INVITE)
     return user, token
+
+
+def _check_partner(session: Session, partner_id: int | None) -> None:
+    if partner_id is None:
+        raise Invalid("partner_missing", str(_l("Choose which partner the person works for.")))
+    if session.get(Partner, partner_id) is None:
+        raise Invalid("unknown_partner", str(_l("Choose a partner from the list.")))
 
 
 def _issue_token(session: Session, *, user: User, actor: User | None, purpose: TokenPurpose) -> str:

@@ -29,7 +29,14 @@ STAFF_LINKS = [
     NavItem("core.home", _l("Overview"), "home", "/"),
     NavItem("staff_events.index", _l("Events"), "calendar", "/staff/events"),
     NavItem("proposals.index", _l("Ideas"), "idea", "/ideas"),
+    NavItem("staff_credits.index", _l("Klip"), "ticket", "/staff/klip"),
     NavItem("staff.people", _l("People"), "people", "/staff/people"),
+    NavItem("accounts.me", _l("Me"), "me", "/me"),
+]
+
+# Someone at a partner (a club, a venue) only redeems its vouchers.
+PARTNER_LINKS = [
+    NavItem("redeem.scan", _l("Redeem"), "ticket", "/redeem"),
     NavItem("accounts.me", _l("Me"), "me", "/me"),
 ]
 
@@ -51,6 +58,8 @@ def navigation() -> dict:
         return {"nav_style": None, "nav_items": []}
     if current_user.has_role(Role.STAFF):
         style, items = "top", STAFF_LINKS
+    elif current_user.has_role(Role.PARTNER):
+        style, items = "top", PARTNER_LINKS
     elif current_user.has_role(Role.YOUNG):
         style, items = "tabs", YOUNG_TABS
     else:

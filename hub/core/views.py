@@ -25,6 +25,8 @@ def home_template() -> str:
     """Each role lands on its own home; an account with several roles lands on the widest."""
     if current_user.has_role(Role.STAFF):
         return "home/staff.html"
+    if current_user.has_role(Role.PARTNER):
+        return "redeem/home.html"
     if current_user.has_role(Role.YOUNG):
         return "home/young.html"
     return "home/adult.html"

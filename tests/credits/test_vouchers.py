@@ -147,7 +147,13 @@ def test_demo_catalogue_and_balances(app):
         demo.load(s)
     with app.app_context(), job_session() as s:
         offers = s.exec(select(Offer).where(Offer.active)).all()
-        assert len(offers) >= 8 and {o.category for o in offers} >= {"sport", "culture", "creative", "outdoor", "course"}
+        assert len(offers) >= 8 and {o.category for o in offers} >= {
+            "sport",
+            "culture",
+            "creative",
+            "outdoor",
+            "course",
+        }
         sara = s.exec(select(User).where(User.email == "ung@example.org")).one()
         amina = s.exec(select(User).where(User.email == "amina@example.org")).one()
         assert ledger.balance(s, sara.id) == 5  # 6 welcome klip, 1 on a cinema ticket
