@@ -14,7 +14,7 @@ def create_app(config: dict | None = None) -> Flask:
     from hub import cli, db, errors, htmx, i18n, security
     from hub.accounts import auth
     from hub.accounts.views import bp as accounts_bp
-    from hub.core import assets, nav
+    from hub.core import assets, converters, nav
     from hub.core.views import bp as core_bp
     from hub.credits.redeem_views import bp as redeem_bp
     from hub.credits.staff_views import bp as staff_credits_bp
@@ -36,6 +36,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(config or {})
     settings.finish(app.config, Path(app.instance_path))
 
+    converters.init_app(app)  # before any blueprint adds a rule with <int:…>
     db.init_app(app)
     security.init_app(app)
     auth.init_app(app)

@@ -3,7 +3,8 @@
 A route missing from MATRIX fails `test_every_route_is_in_the_matrix`, so each feature adds
 its routes here. Paths may name `{young}`, `{other_young}`, `{staff}` (people), `{event}` (an
 open event), `{booking}` (a booking of `{young}` on it), `{proposal}` (an idea of `{young}`),
-`{partner}` or `{offer}` (a klip offer of that partner), all made for the test. ANYONE includes
+`{partner}`, `{offer}` (a klip offer of that partner) or `{voucher}` (bought by `{young}`), all made
+for the test. ANYONE includes
 the anonymous visitor; LOGGED_IN does not.
 OWNER marks something only its owner (`{young}`, never a logged-in test role) may see: the
 anonymous visitor is sent to log in, and every role gets 404, as if it did not exist.
@@ -82,13 +83,11 @@ MATRIX = {
     # --- klippekort (young people) ---
     "credits.index": ("GET", "/klip", {"young"}),
     "credits.offers": ("GET", "/klip/offers", {"young", "staff", "admin"}),
-    # No {offer} or {voucher} in this world: id 0 never exists, so every role gets 404 first
-    # (the offer is loaded before the role is checked). tests/credits covers real ones.
-    "credits.offer": ("GET", "/klip/offers/0", OWNER),
-    "credits.buy": ("POST", "/klip/offers/0/buy", OWNER),
+    "credits.offer": ("GET", "/klip/offers/{offer}", {"young", "staff", "admin"}),
+    "credits.buy": ("POST", "/klip/offers/{offer}/buy", {"young"}),  # 422 here: no key, no klip
     "credits.vouchers": ("GET", "/klip/vouchers", {"young"}),
-    "credits.voucher": ("GET", "/klip/vouchers/0", OWNER),
-    "credits.voucher_code": ("GET", "/klip/vouchers/0/code", OWNER),
+    "credits.voucher": ("GET", "/klip/vouchers/{voucher}", OWNER),
+    "credits.voucher_code": ("GET", "/klip/vouchers/{voucher}/code", OWNER),
     # --- klippekort (staff, partners) ---
     "staff_credits.index": ("GET", "/staff/klip?q=pe", STAFF),
     "staff_credits.person": ("GET", "/staff/klip/people/{young}", STAFF),
@@ -129,7 +128,7 @@ def test_every_route_is_in_the_matrix(app):
 def people(app, make):
     from datetime import timedelta
 
-    from hub.credits.models import Offer, Partner
+    from hub.credits.models import Offer, Partner, Voucher
     from hub.db import job_session, utcnow
     from hub.events.models import Booking, BookingStatus, Event
     from hub.proposals.models import Proposal
@@ -155,12 +154,16 @@ def people(app, make):
         offer = Offer(title="Klatring", category="sport", price_klip=2, partner_id=partner.id)
         session.add(offer)
         session.flush()
+        voucher = Voucher(user_id=young, offer_id=offer.id, price_klip=2, qr_secret="00" * 32)
+        session.add(voucher)
+        session.flush()
         ids = {
             "event": event.id,
             "booking": booking.id,
             "proposal": proposal.id,
             "partner": partner.id,
             "offer": offer.id,
+            "voucher": voucher.id,
         }
     return {
         "young": young,

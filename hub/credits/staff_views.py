@@ -6,7 +6,7 @@ from dataclasses import asdict
 from functools import partial
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, current_app, flash, request, url_for
+from flask import Blueprint, current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -15,6 +15,7 @@ from hub.accounts import services as accounts
 from hub.accounts.auth import roles_required
 from hub.accounts.forms import PartnerInviteForm
 from hub.accounts.models import Role, TokenPurpose, User
+from hub.core.export import csv_download
 from hub.core.qr import qr_svg
 from hub.credits import manage, stats
 from hub.credits import services as ledger
@@ -447,4 +448,4 @@ def export():
     since, until = stats.year_back(utcnow(), tz)
     body = stats.export_csv(stats.monthly(get_session(), since=since, until=until, tz=tz))
     filename = f"ungehub-klip-{utcnow().astimezone(tz):%Y-%m-%d}.csv"
-    return Response(body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return csv_download(body, filename)

@@ -7,8 +7,6 @@ PostgreSQL and follows the hub's own time zone.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -18,9 +16,9 @@ from sqlalchemy import case, func, or_
 from sqlmodel import Session, select
 
 from hub.accounts.models import User
+from hub.core.export import csv_text
 from hub.credits.ledger import replay
 from hub.credits.models import EntryKind, KlipEntry, Offer, OfferCategory, Voucher, VoucherStatus
-from hub.events.stats import _cell as safe_cell  # the same formula guard as the events export
 
 EVENTS = "events"  # klip paid for event bookings count as their own category
 CATEGORIES = [*(c.value for c in OfferCategory), EVENTS]
@@ -245,11 +243,9 @@ CSV_COLUMNS = ["month", "category", "klip_spent", "klip_given_back", "klip_net"]
 
 def export_csv(months: list[Month]) -> str:
     """One row per month and category: sums only, no names, no e-mails, nothing about a person."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    rows = []
     for month in months:
         for category in CATEGORIES:
             spent, back = month.spent_on.get(category, 0), month.given_back_on.get(category, 0)
-            writer.writerow([safe_cell(value) for value in (month.key, category, spent, back, spent - back)])
-    return out.getvalue()
+            rows.append((month.key, category, spent, back, spent - back))
+    return csv_text(CSV_COLUMNS, rows)

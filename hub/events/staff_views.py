@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import datetime, time, timedelta
 
-from flask import Blueprint, Response, flash, render_template, request, url_for
+from flask import Blueprint, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -13,6 +13,7 @@ from flask_login import current_user
 from hub.access import get_or_404
 from hub.accounts.auth import roles_required
 from hub.accounts.models import Role, User
+from hub.core.export import csv_download
 from hub.db import get_session, utcnow
 from hub.errors import DomainError, Invalid
 from hub.events import attendance as checkins
@@ -388,11 +389,7 @@ def statistics():
 def export():
     body = stats.export_csv(get_session(), tz=local_tz())
     filename = f"ungehub-events-{utcnow().astimezone(local_tz()):%Y-%m-%d}.csv"
-    return Response(
-        body,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return csv_download(body, filename)
 
 
 # --- on the home pages -------------------------------------------------------------------------

@@ -5,8 +5,6 @@ Nothing here names a person: the CSV export holds counts only.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -14,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, func
 from sqlmodel import Session, select
 
+from hub.core.export import csv_text
 from hub.events.models import ACTIVE, Booking, BookingStatus, Category, Event, EventStatus
 
 
@@ -177,40 +176,26 @@ CSV_COLUMNS = [
 ]
 
 
-def _cell(value: object) -> object:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def export_csv(session: Session, *, tz: ZoneInfo, now: datetime | None = None) -> str:
     """One row per event, counts only: no names, no e-mails, nothing about a person."""
     now = now or datetime.now(UTC)
     events = list(session.exec(select(Event).order_by(Event.starts_at, Event.id)).all())
     counts = event_counts(session, events, now=now)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for event in events:
-        c = counts[event.id]
-        writer.writerow(
-            [
-                _cell(value)
-                for value in (
-                    event.id,
-                    event.title,
-                    event.category,
-                    event.starts_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-                    event.capacity,
-                    c.booked,
-                    c.waitlisted,
-                    c.attended,
-                    c.no_shows,
-                    c.walk_ins,
-                    event.anonymous_walk_ins,
-                    event.status,
-                )
-            ]
+    rows = (
+        (
+            event.id,
+            event.title,
+            event.category,
+            event.starts_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+            event.capacity,
+            counts[event.id].booked,
+            counts[event.id].waitlisted,
+            counts[event.id].attended,
+            counts[event.id].no_shows,
+            counts[event.id].walk_ins,
+            event.anonymous_walk_ins,
+            event.status,
         )
-    return out.getvalue()
+        for event in events
+    )
+    return csv_text(CSV_COLUMNS, rows)

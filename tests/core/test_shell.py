@@ -206,3 +206,10 @@ def test_language_switch_is_kept_on_the_account(app, client, login_as):
 def test_offline_page_shows_the_crisis_numbers(client):
     body = client.get("/offline").get_data(as_text=True)
     assert 'href="tel:112"' in body and 'href="tel:70201201"' in body
+
+
+def test_ids_too_large_for_the_database_answer_404(client, login_as):
+    login_as("staff")
+    for path in ("/staff/events/99999999999999999999", "/events/2147483648", "/staff/people/9223372036854775808/trial"):
+        method = "POST" if path.endswith("trial") else "GET"
+        assert client.open(path, method=method).status_code == 404, path
