@@ -18,6 +18,7 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+MAX_ID = 2**31 - 1  # ids are 32-bit integers; PostgreSQL refuses to compare them with more
 
 
 def utcnow() -> datetime:

@@ -9,6 +9,7 @@ from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
 
 from hub.accounts import passwords
 from hub.accounts.models import AVATAR_COLOURS, ROLE_LABELS, SUPPORT_TYPE_LABELS, Role
+from hub.db import MAX_ID
 
 EMAIL = [
     InputRequired(_l("Write your e-mail.")),
@@ -97,9 +98,6 @@ class InviteForm(FlaskForm):
         """
         allowed = set(ROLE_LABELS) - {Role.PARTNER} if actor.is_admin else {Role.YOUNG, Role.MENTOR, Role.SUPPORT}
         self.role.choices = [SelectChoice(r.value, label) for r, label in ROLE_LABELS.items() if r in allowed]
-
-
-MAX_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL, which refuses to compare with more
 
 
 def optional_id(value) -> int | None:

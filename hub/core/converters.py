@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
-MAX_ID = 2**31 - 1
+from hub.db import MAX_ID
 
 
 class IdConverter(IntegerConverter):

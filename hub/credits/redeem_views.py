@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from hub.accounts.auth import roles_required
 from hub.accounts.models import Role
-from hub.credits import manage, vouchers
+from hub.credits import staff_queries, vouchers
 from hub.db import get_session
 from hub.errors import DomainError
 from hub.htmx import hx_redirect, render
@@ -55,7 +55,9 @@ def _page(code: str = "", *, error: DomainError | None = None, just_used=None):
 @bp.route("")
 @roles_required(*REDEEMERS)
 def scan():
-    just_used = manage.redeemed_by_me(get_session(), actor=current_user, voucher_id=request.args.get("done", type=int))
+    just_used = staff_queries.redeemed_by_me(
+        get_session(), actor=current_user, voucher_id=request.args.get("done", type=int)
+    )
     return _page(_code(request.args.get("code")), just_used=just_used)
 
 
@@ -73,4 +75,4 @@ def use():
 @bp.route("/history")
 @roles_required(*REDEEMERS)
 def history():
-    return render("redeem/history.html", redeemed=manage.recent_redemptions(get_session(), actor=current_user))
+    return render("redeem/history.html", redeemed=staff_queries.recent_redemptions(get_session(), actor=current_user))

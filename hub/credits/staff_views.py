@@ -17,7 +17,7 @@ from hub.accounts.forms import PartnerInviteForm
 from hub.accounts.models import Role, TokenPurpose, User
 from hub.core.export import csv_download
 from hub.core.qr import qr_svg
-from hub.credits import manage, stats
+from hub.credits import manage, staff_queries, stats
 from hub.credits import services as ledger
 from hub.credits.models import Allotment, Offer, Partner
 from hub.credits.staff_forms import (
@@ -34,7 +34,7 @@ from hub.credits.staff_forms import (
     OfferForm,
     PartnerForm,
 )
-from hub.db import get_session, utcnow
+from hub.db import MAX_ID, get_session, utcnow
 from hub.errors import DomainError, Invalid, NotFound
 from hub.htmx import hx_redirect, render
 
@@ -60,7 +60,7 @@ def labels():
 
 def load_or_404(model, ident: int):
     """get_or_404, where a number too big to be an id (a tampered URL) is missing too."""
-    if ident > manage.MAX_ID:
+    if ident > MAX_ID:
         raise NotFound("not_found", _("We could not find that page"))
     return get_or_404(model, ident)
 
@@ -112,8 +112,8 @@ def _person_context(person: User, **forms) -> dict:
         "balance": ledger_now.balance(),
         "available": ledger_now.available(now),
         "expiring": ledger_now.expiring(now),
-        "history": manage.history(db, person.id),
-        "vouchers": manage.open_vouchers(db, person.id),
+        "history": staff_queries.history(db, person.id),
+        "vouchers": staff_queries.open_vouchers(db, person.id),
         "grant_form": forms.get("grant_form") or GrantForm(prefix="grant", formdata=None),
         "correct_form": forms.get("correct_form") or CorrectForm(prefix="correct", formdata=None),
         "back_form": forms.get("back_form") or GiveBackForm(prefix="back", formdata=None),
@@ -207,7 +207,7 @@ def give_back(user_id: int):
 def grant_many():
     db = get_session()
     form = GrantManyForm()
-    people = manage.young_people(db)
+    people = staff_queries.young_people(db)
     form.set_people(people)
     if request.method == "GET":
         form.recipients.data = manage.Recipients.TRIAL.value
@@ -243,7 +243,7 @@ def grant_many():
 
 
 def _allotments_page(form: AllotmentForm, status: int = 200):
-    context = {"form": form, "allotments": manage.allotments_with_runs(get_session())}
+    context = {"form": form, "allotments": staff_queries.allotments_with_runs(get_session())}
     return render("staff_credits/allotments.html", status=status, **context)
 
 
@@ -298,7 +298,7 @@ def set_allotment_active(allotment_id: int):
 @bp.route("/offers")
 @roles_required(Role.STAFF)
 def offers():
-    return render("staff_credits/offers.html", offers=manage.offers_with_partners(get_session()))
+    return render("staff_credits/offers.html", offers=staff_queries.offers_with_partners(get_session()))
 
 
 def _offer_form(offer: Offer | None = None):
@@ -309,7 +309,7 @@ def _offer_form(offer: Offer | None = None):
         form = OfferForm(formdata=None, data=asdict(data))
     else:
         form = OfferForm()
-    form.set_partners(manage.partners(db))
+    form.set_partners(staff_queries.partners(db))
     error = None
     if request.method == "POST" and _checked(form, lambda: manage.offer_problems(db, form.to_input().cleaned())):
         try:
@@ -356,7 +356,7 @@ def set_offer_active(offer_id: int):
 @bp.route("/partners")
 @roles_required(Role.STAFF)
 def partners():
-    return render("staff_credits/partners.html", partners=manage.partners_with_counts(get_session()))
+    return render("staff_credits/partners.html", partners=staff_queries.partners_with_counts(get_session()))
 
 
 def _partner_form(partner: Partner | None = None):
@@ -401,7 +401,7 @@ def invite_partner():
     """An account for someone at a partner: it redeems that partner's vouchers, nothing more."""
     db = get_session()
     form = PartnerInviteForm()
-    form.set_partners(manage.partners(db))
+    form.set_partners(staff_queries.partners(db))
     if request.method == "GET" and request.args.get("partner", type=int):
         form.partner_id.data = request.args.get("partner", type=int)
     if form.validate_on_submit():
