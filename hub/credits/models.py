@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -61,6 +62,16 @@ class OfferCategory(StrEnum):
     OUTDOOR = "outdoor"
     COURSE = "course"
     OTHER = "other"
+
+
+OFFER_CATEGORY_LABELS = {
+    OfferCategory.SPORT: _l("Sport"),
+    OfferCategory.CULTURE: _l("Culture"),
+    OfferCategory.CREATIVE: _l("Creative"),
+    OfferCategory.OUTDOOR: _l("Outdoors"),
+    OfferCategory.COURSE: _l("Courses"),
+    OfferCategory.OTHER: _l("Other"),
+}
 
 
 class OfferKind(StrEnum):

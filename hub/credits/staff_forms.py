@@ -26,20 +26,12 @@ from wtforms.validators import Optional
 
 from hub.accounts.forms import optional_id
 from hub.credits.manage import OFFER_ICONS, AllotmentInput, GrantInput, OfferInput, Recipients
-from hub.credits.models import Audience, EntryKind, OfferCategory, OfferKind, Partner
+from hub.credits.models import OFFER_CATEGORY_LABELS, Audience, EntryKind, OfferKind, Partner
 
 WHOLE_NUMBER = _l("Write a whole number, like 12.")
 A_DATE = _l("Choose a date.")
 
-CATEGORY_LABELS = {
-    OfferCategory.SPORT: _l("Sport"),
-    OfferCategory.CULTURE: _l("Culture"),
-    OfferCategory.CREATIVE: _l("Creative"),
-    OfferCategory.OUTDOOR: _l("Outdoors"),
-    OfferCategory.COURSE: _l("Courses"),
-    OfferCategory.OTHER: _l("Other"),
-    "events": _l("Events at the hub"),
-}
+CATEGORY_LABELS = {**OFFER_CATEGORY_LABELS, "events": _l("Events at the hub")}
 KIND_LABELS = {
     OfferKind.LEISURE: _l("Leisure activity (voucher)"),
     OfferKind.COMPANION: _l("Someone to come along the first time"),

@@ -10,7 +10,6 @@ from datetime import date, datetime
 from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from hub.access import get_or_404
@@ -19,21 +18,14 @@ from hub.accounts.models import Role, User
 from hub.core.qr import qr_svg
 from hub.credits import queries, vouchers
 from hub.credits import services as ledger
-from hub.credits.models import OfferCategory, Voucher
+from hub.credits.models import OFFER_CATEGORY_LABELS, Voucher
 from hub.db import get_session, utcnow
 from hub.errors import Invalid, NotFound
 from hub.htmx import hx_redirect, render
 
 bp = Blueprint("credits", __name__, url_prefix="/klip")
 
-CATEGORY_LABELS = {
-    OfferCategory.SPORT: _l("Sport"),
-    OfferCategory.CULTURE: _l("Culture"),
-    OfferCategory.CREATIVE: _l("Creative"),
-    OfferCategory.OUTDOOR: _l("Outdoors"),
-    OfferCategory.COURSE: _l("Courses"),
-    OfferCategory.OTHER: _l("Other"),
-}
+CATEGORY_LABELS = OFFER_CATEGORY_LABELS
 
 
 # --- my klip ---
