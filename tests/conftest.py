@@ -145,6 +145,26 @@ def make(app):
     return Maker()
 
 
+@pytest.fixture
+def world(app):
+    """`with world() as s:` is one committed step: its own app context and session, so
+    requests made in between get their own (and their own logged-in person)."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def step():
+        with app.app_context(), job_session() as session:
+            yield session
+
+    return step
+
+
+@pytest.fixture
+def english(client):
+    """For tests that read the English copy (Danish is the default); it survives logging in."""
+    client.get("/?lang=en")
+
+
 class Auth:
     def __init__(self, client: Client):
         self.client = client

@@ -1,4 +1,5 @@
 """Many people at once against a real server: no 500s, no lost or doubled accounts."""
+
 from __future__ import annotations
 
 import re

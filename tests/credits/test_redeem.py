@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,27 +12,13 @@ from hub.accounts.models import User
 from hub.credits import services as ledger
 from hub.credits import vouchers
 from hub.credits.models import Offer, Partner, Voucher
-from hub.db import job_session, utcnow
+from hub.db import utcnow
 from tests.factories import make_user
+
+pytestmark = pytest.mark.usefixtures("english")
 
 AARHUS = ZoneInfo("Europe/Copenhagen")
 HX = {"HX-Request": "true"}
-
-
-@pytest.fixture(autouse=True)
-def speak_english(client):
-    """These tests read the English copy; the choice survives logging in."""
-    client.get("/?lang=en")
-
-
-@pytest.fixture
-def world(app):
-    @contextlib.contextmanager
-    def step():
-        with app.app_context(), job_session() as session:
-            yield session
-
-    return step
 
 
 @pytest.fixture

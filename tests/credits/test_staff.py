@@ -3,7 +3,6 @@ monthly grants, the catalogue and its partners, numbers, and partner accounts.""
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import re
@@ -19,33 +18,17 @@ from hub.accounts.models import User
 from hub.credits import jobs, stats, vouchers
 from hub.credits import services as ledger
 from hub.credits.models import Allotment, EntryKind, KlipEntry, Offer, Partner, Voucher
-from hub.db import job_session, utcnow
+from hub.db import utcnow
 from hub.events.models import Booking, BookingStatus
 from tests.events.helpers import make_event
 from tests.factories import make_user
+
+pytestmark = pytest.mark.usefixtures("english")
 
 AARHUS = ZoneInfo("Europe/Copenhagen")
 HX = {"HX-Request": "true"}
 KEY = "0123456789abcdef0123456789abcdef"
 LINK = re.compile(r'value="(http://[^"]+/welcome/[^"]+)"')
-
-
-@pytest.fixture(autouse=True)
-def speak_english(client):
-    """These tests read the English copy; the choice survives logging in."""
-    client.get("/?lang=en")
-
-
-@pytest.fixture
-def world(app):
-    """`with world() as s:` is a session that commits on exit (its app context ends with it)."""
-
-    @contextlib.contextmanager
-    def step():
-        with app.app_context(), job_session() as session:
-            yield session
-
-    return step
 
 
 @pytest.fixture

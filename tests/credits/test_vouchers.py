@@ -17,12 +17,6 @@ from tests.factories import make_user
 
 
 @pytest.fixture
-def world(app):
-    with app.app_context():
-        yield job_session
-
-
-@pytest.fixture
 def shop(world):
     with world() as s:
         bloc = Partner(name="Bloc Aarhus")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import html
 import re
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -20,27 +19,11 @@ from hub.credits.models import EntryKind, KlipEntry, Offer, OfferKind, Partner, 
 from hub.db import job_session, utcnow
 from tests.factories import DEFAULT_PASSWORD, make_user
 
+pytestmark = pytest.mark.usefixtures("english")
+
 NOVEMBER = datetime(2027, 11, 20, 12, 0, tzinfo=UTC)
 KEY = re.compile(r'name="key" value="([^"]+)"')
 CODE = re.compile(r"\b\d+-\d{6}\b")
-
-
-@pytest.fixture(autouse=True)
-def speak_english(client):
-    """These tests read the English copy; the choice survives logging in."""
-    client.get("/?lang=en")
-
-
-@pytest.fixture
-def world(app):
-    """`with world() as s:` is a session that commits on exit (its app context ends with it)."""
-
-    @contextlib.contextmanager
-    def session():
-        with app.app_context(), job_session() as s:
-            yield s
-
-    return session
 
 
 @pytest.fixture

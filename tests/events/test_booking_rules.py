@@ -18,13 +18,6 @@ from tests.events.helpers import make_event
 from tests.factories import make_user
 
 
-@pytest.fixture
-def world(app):
-    """An app context and a session per step: `with world() as s:` commits on exit."""
-    with app.app_context():
-        yield job_session
-
-
 def young(s, **kw):
     return make_user(s, is_young=True, **kw)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import re
@@ -23,27 +22,10 @@ from hub.proposals.models import Proposal
 from tests.events.helpers import make_event
 from tests.factories import make_user
 
+pytestmark = pytest.mark.usefixtures("english")
+
 AARHUS = ZoneInfo("Europe/Copenhagen")
 HX = {"HX-Request": "true"}
-
-
-@pytest.fixture(autouse=True)
-def speak_english(client):
-    """These tests read the English copy; the choice survives logging in."""
-    client.get("/?lang=en")
-
-
-@pytest.fixture
-def world(app):
-    """A session per step, `with world() as s:`, committed on exit. The app context lasts only
-    for the step, so requests in between get their own (and their own logged-in user)."""
-
-    @contextlib.contextmanager
-    def step():
-        with app.app_context(), job_session() as session:
-            yield session
-
-    return step
 
 
 def local(moment: datetime) -> str:

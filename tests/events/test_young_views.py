@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -13,35 +12,15 @@ from sqlalchemy import event as sa_event
 from sqlmodel import select
 
 from hub.credits import services as credits
-from hub.db import job_session, utcnow
+from hub.db import utcnow
 from hub.events.models import Booking, BookingStatus, EventStatus, Visibility
 from tests.events.helpers import make_event
 from tests.factories import DEFAULT_PASSWORD, make_user
 
+pytestmark = pytest.mark.usefixtures("english")
+
 WEDNESDAY_NOON = datetime(2027, 1, 13, 12, 0, tzinfo=UTC)  # 13:00 in Aarhus (winter time)
 FEED_LINK = re.compile(r'value="http://localhost(/calendar/[\w-]+\.ics)"')
-
-
-@pytest.fixture(autouse=True)
-def speak_english(client):
-    """These tests read the English copy; the choice survives logging in."""
-    client.get("/?lang=en")
-
-
-@pytest.fixture
-def world(app):
-    """`with world() as s:` is a session that commits on exit.
-
-    Its app context lasts only as long as the block: a request made inside a held app context
-    shares its `g`, and with it the logged-in user of whichever client asked first.
-    """
-
-    @contextlib.contextmanager
-    def session():
-        with app.app_context(), job_session() as s:
-            yield s
-
-    return session
 
 
 @pytest.fixture
