@@ -17,7 +17,7 @@ from hub.accounts.forms import PartnerInviteForm
 from hub.accounts.models import Role, TokenPurpose, User
 from hub.core.export import csv_download
 from hub.core.qr import qr_svg
-from hub.credits import manage, staff_queries, stats
+from hub.credits import manage, staff_queries, stats, vouchers
 from hub.credits import services as ledger
 from hub.credits.models import Allotment, Offer, Partner
 from hub.credits.staff_forms import (
@@ -100,6 +100,7 @@ def index():
         "cards": stats.cards(db, [p.id for p in people], now=utcnow()),
         "query": query,
         "more": len(people) == PAGE_SIZE,
+        "requests": vouchers.open_requests(db),
     }
     return render("staff_credits/index.html", "staff_credits/_people.html", **context)
 

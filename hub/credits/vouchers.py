@@ -19,9 +19,10 @@ from sqlmodel import Session, select
 
 from hub.accounts.models import User
 from hub.credits import services as ledger
-from hub.credits.models import EntryKind, KlipEntry, Offer, OfferKind, Voucher, VoucherStatus
+from hub.credits.models import KlipEntry, Offer, OfferKind, Voucher, VoucherStatus
 from hub.db import utcnow
 from hub.errors import Conflict, Forbidden, Invalid, NotFound
+from hub.notifications.services import notify
 
 WINDOW_SECONDS = 60
 DIGITS = 6
@@ -116,7 +117,23 @@ def buy(session: Session, *, actor: User, offer_id: int, key: str) -> Voucher:
     session.add(voucher)
     session.flush()
     ledger.spend(session, user_id=actor.id, amount=offer.price_klip, reason=offer.title, key=key, voucher_id=voucher.id)
+    if is_request(offer):
+        _tell_staff(session, actor, offer)
     return voucher
+
+
+def _tell_staff(session: Session, young: User, offer: Offer) -> None:
+    """A wish for company or a talk is arranged by the staff, so every staff member hears of it."""
+    staff = session.exec(select(User).where((User.is_staff | User.is_admin) & User.disabled_at.is_(None))).all()
+    for person in staff:
+        notify(
+            session,
+            person,
+            kind="klip_request",
+            title=_l("%(name)s used klip on: %(offer)s", name=young.display_name, offer=offer.title),
+            body=_l("Get in touch and arrange it. It shows on the klip page until it is used."),
+            url=f"/staff/klip/people/{young.id}",
+        )
 
 
 def refund(session: Session, *, actor: User, voucher_id: int, reason: str) -> Voucher:
@@ -150,5 +167,13 @@ def is_request(offer: Offer) -> bool:
     return offer.kind in (OfferKind.COMPANION, OfferKind.AFTER_TALK)
 
 
-def spent_entries(session: Session, user_id: int) -> list[KlipEntry]:
-    return list(session.exec(select(KlipEntry).where(KlipEntry.user_id == user_id, KlipEntry.kind == EntryKind.SPEND)))
+def open_requests(session: Session) -> list[tuple[Voucher, Offer, User]]:
+    """Unused vouchers for company or a talk: wishes the staff still have to arrange."""
+    rows = session.exec(
+        select(Voucher, Offer, User)
+        .join(Offer, Offer.id == Voucher.offer_id)
+        .join(User, User.id == Voucher.user_id)
+        .where(Voucher.status == VoucherStatus.OPEN, Offer.kind.in_([OfferKind.COMPANION, OfferKind.AFTER_TALK]))
+        .order_by(Voucher.created_at)
+    )
+    return list(rows.all())

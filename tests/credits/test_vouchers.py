@@ -154,3 +154,20 @@ def test_demo_catalogue_and_balances(app):
         assert ledger.ledger_of(s, amina.id).expiring(utcnow())  # some klip run out soon
         partner = s.exec(select(User).where(User.email == "bloc@example.org")).one()
         assert partner.partner_id is not None
+
+
+def test_a_wish_for_company_tells_the_staff_and_waits_on_their_page(world, shop, client, login_as):
+    from hub.notifications.models import Notification
+
+    with world() as s:
+        wish = Offer(title="En, der følges med dig første gang", category="other", kind="companion", price_klip=1)
+        s.add(wish)
+        s.flush()
+    with world() as s:
+        vouchers.buy(s, actor=shop["young"], offer_id=wish.id, key="w")
+    with world() as s:
+        told = s.exec(select(Notification).where(Notification.kind == "klip_request")).all()
+        assert [n.user_id for n in told] == [shop["staff"].id]
+    login_as("staff")
+    page = client.get("/staff/klip").get_data(as_text=True)
+    assert 'id="klip-requests"' in page and "En, der følges med dig første gang" in page
