@@ -16,7 +16,7 @@ from hub.events.models import Booking, BookingStatus, Category, Event, Visibilit
 from hub.proposals.models import Proposal, ProposalBacker, ProposalComment, ProposalStatus
 
 AARHUS = ZoneInfo("Europe/Copenhagen")
-HUB_PLACE = "Ungehub, Frederiks Allé 20"
+HUB_PLACE = "Ungehub"
 HUB_ADDRESS = "Frederiks Allé 20, 8000 Aarhus C"
 
 # (days from today, start hour, hours, title, category, capacity, price, description, extra)

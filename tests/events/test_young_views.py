@@ -87,7 +87,7 @@ def test_events_are_grouped_by_local_day_under_today_this_week_and_later(world, 
     positions = [body.index(marker) for marker in order]
     assert positions == sorted(positions)
     assert "Breakfast" not in body
-    assert "12:30" in body and "11:30" not in body  # Aarhus time, not UTC
+    assert "00:30" in body and "23:30" not in body  # Aarhus time (half past midnight), not UTC
 
 
 def test_category_chips_filter_and_a_bad_category_is_a_clear_400(world, person):
