@@ -109,7 +109,7 @@ class Client(FlaskClient):
         return super().open(*args, **kwargs)
 
 
-def test_config(db_url: str, tmp_path: Path) -> dict:
+def app_config(db_url: str, tmp_path: Path) -> dict:
     return {
         "TESTING": True,
         "DATABASE_URL": db_url,
@@ -122,7 +122,7 @@ def test_config(db_url: str, tmp_path: Path) -> dict:
 
 @pytest.fixture
 def app(db_url, tmp_path):
-    app = create_app(test_config(db_url, tmp_path))
+    app = create_app(app_config(db_url, tmp_path))
     app.test_client_class = Client
     yield app
     app.extensions["hub_engine"].dispose()
