@@ -97,8 +97,12 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("voucher_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("allotment_run_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("source_entry_id", sa.Integer(), nullable=True))
-        batch_op.create_foreign_key("fk_klip_entry_allotment_run", "allotment_run", ["allotment_run_id"], ["id"], ondelete="SET NULL")
-        batch_op.create_foreign_key("fk_klip_entry_source_entry", "klip_entry", ["source_entry_id"], ["id"], ondelete="SET NULL")
+        batch_op.create_foreign_key(
+            "fk_klip_entry_allotment_run", "allotment_run", ["allotment_run_id"], ["id"], ondelete="SET NULL"
+        )
+        batch_op.create_foreign_key(
+            "fk_klip_entry_source_entry", "klip_entry", ["source_entry_id"], ["id"], ondelete="SET NULL"
+        )
         batch_op.create_foreign_key("fk_klip_entry_voucher", "voucher", ["voucher_id"], ["id"], ondelete="SET NULL")
 
     with op.batch_alter_table("user_account", schema=None) as batch_op:
