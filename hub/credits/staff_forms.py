@@ -25,6 +25,7 @@ from wtforms import (
 from wtforms.validators import Optional
 
 from hub.accounts.forms import optional_id
+from hub.core.forms import ServiceErrors
 from hub.credits.manage import OFFER_ICONS, AllotmentInput, GrantInput, OfferInput, Recipients
 from hub.credits.models import OFFER_CATEGORY_LABELS, Audience, EntryKind, OfferKind, Partner
 
@@ -77,18 +78,6 @@ def _number(label, **kwargs) -> IntegerField:
 
 def _choices(labels: dict) -> list[SelectChoice]:
     return [SelectChoice(str(value), label) for value, label in labels.items()]
-
-
-class ServiceErrors:
-    """Put the services' messages beside the fields; a field's own parse error wins."""
-
-    def add_errors(self, errors: dict[str, str]) -> None:
-        for name, message in errors.items():
-            target = getattr(self, name, None)
-            if target is None:
-                self.form_errors.append(message)
-            elif not target.errors:
-                target.errors = [message]
 
 
 class GrantForm(ServiceErrors, FlaskForm):

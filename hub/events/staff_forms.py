@@ -24,6 +24,7 @@ from wtforms.validators import Optional
 from wtforms.widgets import HiddenInput
 
 from hub.accounts.models import User
+from hub.core.forms import ServiceErrors
 from hub.events.manage import EventInput
 from hub.events.models import CATEGORY_LABELS, Visibility
 
@@ -65,7 +66,7 @@ def _moment(label) -> DateTimeLocalField:
     )
 
 
-class EventForm(FlaskForm):
+class EventForm(ServiceErrors, FlaskForm):
     title = StringField(_l("Title"), filters=[strip])
     category = SelectField(
         _l("Kind of event"),
@@ -106,15 +107,6 @@ class EventForm(FlaskForm):
             values[name] = values[name] or ""
         return EventInput(**values)
 
-    def add_errors(self, errors: dict[str, str]) -> None:
-        """The services' messages, beside the fields; a field's own parse error wins."""
-        for name, message in errors.items():
-            target = getattr(self, name, None)
-            if target is None:
-                self.form_errors.append(message)
-            elif not target.errors:
-                target.errors = [message]
-
 
 class NewEventForm(EventForm):
     repeat_weeks = _number(_l("Repeat every week for this many more weeks"), default=0)
@@ -126,14 +118,6 @@ class NewEventForm(EventForm):
         return data
 
 
-class CancelForm(FlaskForm):
+class CancelForm(ServiceErrors, FlaskForm):
     reason = TextAreaField(_l("Why is it cancelled?"), filters=[strip])
     whole_series = BooleanField(_l("Also cancel the rest of the series"))
-
-    def add_errors(self, errors: dict[str, str]) -> None:
-        for name, message in errors.items():
-            target = getattr(self, name, None)
-            if target is None:
-                self.form_errors.append(message)
-            else:
-                target.errors = [message]
