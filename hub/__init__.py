@@ -14,6 +14,7 @@ def create_app(config: dict | None = None) -> Flask:
     from hub import cli, db, errors, htmx, i18n, security
     from hub.accounts import auth
     from hub.accounts.views import bp as accounts_bp
+    from hub.checkins.views import bp as checkins_bp
     from hub.core import assets, converters, nav
     from hub.core.views import bp as core_bp
     from hub.credits.redeem_views import bp as redeem_bp
@@ -21,8 +22,13 @@ def create_app(config: dict | None = None) -> Flask:
     from hub.credits.views import bp as credits_bp
     from hub.events.staff_views import bp as staff_events_bp
     from hub.events.views import bp as events_bp
+    from hub.plans.views import bp as plans_bp
     from hub.proposals.views import bp as proposals_bp
     from hub.staff.views import bp as staff_bp
+    from hub.support.menu_views import bp as support_menu_bp
+    from hub.support.staff_circle_views import bp as staff_circle_bp
+    from hub.support.staff_views import bp as staff_support_bp
+    from hub.support.views import bp as support_bp
 
     app = Flask(
         __name__,
@@ -56,6 +62,12 @@ def create_app(config: dict | None = None) -> Flask:
         credits_bp,
         staff_credits_bp,
         redeem_bp,
+        support_bp,
+        support_menu_bp,
+        staff_circle_bp,
+        staff_support_bp,
+        plans_bp,
+        checkins_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

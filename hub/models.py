@@ -1,6 +1,7 @@
 """Every domain's models, imported in one place for Alembic and the mappers."""
 
 from hub.accounts.models import AccountToken, Consent, User, UserSession  # noqa: F401
+from hub.checkins.models import CheckIn, Wellbeing  # noqa: F401
 from hub.credits.models import (  # noqa: F401
     Allotment,
     AllotmentRun,
@@ -12,5 +13,16 @@ from hub.credits.models import (  # noqa: F401
 )
 from hub.events.models import Booking, CalendarFeed, Event  # noqa: F401
 from hub.notifications.models import Notification  # noqa: F401
+from hub.plans.models import Goal, GoalComment, Plan, PlanChange, Step, Suggestion  # noqa: F401
 from hub.proposals.models import Proposal, ProposalBacker, ProposalComment  # noqa: F401
 from hub.scheduler.models import SchedulerLease  # noqa: F401
+from hub.support.models import (  # noqa: F401
+    CircleView,
+    Nomination,
+    SparringRequest,
+    SupportChange,
+    SupporterProfile,
+    SupportItem,
+    SupportLink,
+    SupportOption,
+)

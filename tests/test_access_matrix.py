@@ -3,7 +3,11 @@
 A route missing from MATRIX fails `test_every_route_is_in_the_matrix`, so each feature adds
 its routes here. Paths may name `{young}`, `{other_young}`, `{staff}` (people), `{event}` (an
 open event), `{booking}` (a booking of `{young}` on it), `{proposal}` (an idea of `{young}`),
-`{partner}`, `{offer}` (a klip offer of that partner) or `{voucher}` (bought by `{young}`), all made
+`{partner}`, `{offer}` (a klip offer of that partner) or `{voucher}` (bought by `{young}`),
+`{supporter}` (a caseworker in `{young}`'s circle, sharing everything) and `{link}` (that circle
+membership), `{nomination}` (someone `{young}` nominated), `{option}` (a support option) and
+`{item}` (`{young}` asked for it), `{goal}`, `{step}` and `{suggestion}` (in `{young}`'s plan),
+`{checkin}` (the supporter's check-in with `{young}`), `{sparring}` (a mentor's request), all made
 for the test. ANYONE includes
 the anonymous visitor; LOGGED_IN does not.
 OWNER marks something only its owner (`{young}`, never a logged-in test role) may see: the
@@ -111,6 +115,12 @@ MATRIX = {
     "redeem.scan": ("GET", "/redeem", STAFF),  # and partner accounts (not a matrix role: tests/credits)
     "redeem.use": ("POST", "/redeem", STAFF),  # 422 here: no code
     "redeem.history": ("GET", "/redeem/history", STAFF),
+    # --- support circle (young people) ---
+    # --- support circle (staff) ---
+    # --- support menu (young people) ---
+    # --- support menu (staff) ---
+    # --- plan ---
+    # --- check-ins and wellbeing ---
     "accounts.logout": ("POST", "/logout", ANYONE),  # last: it ends the login
 }
 
@@ -134,6 +144,7 @@ def people(app, make):
     from hub.proposals.models import Proposal
 
     young = make.user(is_young=True).id
+    ids: dict[str, int] = {}
     with app.app_context(), job_session() as session:
         start = utcnow() + timedelta(days=3)
         event = Event(
@@ -157,7 +168,8 @@ def people(app, make):
         voucher = Voucher(user_id=young, offer_id=offer.id, price_klip=2, qr_secret="00" * 32)
         session.add(voucher)
         session.flush()
-        ids = {
+        ids |= support_world(session, young)
+        ids |= {
             "event": event.id,
             "booking": booking.id,
             "proposal": proposal.id,
@@ -170,6 +182,55 @@ def people(app, make):
         "other_young": make.user(is_young=True).id,
         "staff": make.user(is_staff=True).id,
         **ids,
+    }
+
+
+def support_world(session, young: int) -> dict[str, int]:
+    """The young person's circle, support, plan and check-ins, one of each."""
+    from datetime import date
+
+    from hub.checkins.models import CheckIn
+    from hub.plans.models import Goal, Plan, Step, Suggestion
+    from hub.support.models import Nomination, SparringRequest, SupportItem, SupportLink, SupportOption
+    from tests.factories import make_user
+
+    supporter = make_user(session, support_type="caseworker")
+    mentor = make_user(session, is_mentor=True)
+    link = SupportLink(
+        young_id=young,
+        supporter_id=supporter.id,
+        is_primary=True,
+        see_plan=True,
+        see_bookings=True,
+        see_wellbeing=True,
+        see_klip=True,
+        may_message=True,
+    )
+    option = SupportOption(kind="mentor", name="Frivillig mentor", description="En frivillig")
+    session.add_all([link, option, Plan(young_id=young, dreams="At få min egen lejlighed")])
+    session.flush()
+    nomination = Nomination(young_id=young, name="Kim Træner", relation="Min fodboldtræner", phone="12345678")
+    item = SupportItem(young_id=young, option_id=option.id, wish="Gerne en mentor")
+    goal = Goal(young_id=young, area="housing", title="Egen lejlighed", created_by_id=young)
+    checkin = CheckIn(young_id=young, by_id=supporter.id, happened_on=date(2026, 11, 20), way="phone", went="good")
+    sparring = SparringRequest(mentor_id=mentor.id, text="Kan vi tale om det?")
+    session.add_all([nomination, item, goal, checkin, sparring])
+    session.flush()
+    step = Step(goal_id=goal.id, what="Skriv mig op hos AAB", created_by_id=young)
+    suggestion = Suggestion(young_id=young, goal_id=goal.id, text="Ring til boligforeningen", by_id=supporter.id)
+    session.add_all([step, suggestion])
+    session.flush()
+    return {
+        "supporter": supporter.id,
+        "link": link.id,
+        "nomination": nomination.id,
+        "option": option.id,
+        "item": item.id,
+        "goal": goal.id,
+        "step": step.id,
+        "suggestion": suggestion.id,
+        "checkin": checkin.id,
+        "sparring": sparring.id,
     }
 
 

@@ -81,6 +81,8 @@ class User(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(nullable=False))
     activated_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     disabled_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    # A young person who has stepped away: their door stays open, and they can reopen it.
+    left_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     password_changed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
 
     # Flask-Login's protocol.

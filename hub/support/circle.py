@@ -1,0 +1,139 @@
+"""Who may see what of a young person: the one place that answers it.
+
+Every view that shows a young person's things to someone else asks here. The young person
+always sees their own; hub staff see what the hub needs to help (not the wellbeing
+check-ins, which are shared person by person); anyone else sees an area only while they
+are in the young person's circle and the young person has said yes to that area.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import Session, select
+
+from hub.accounts.models import SupportType, User
+from hub.db import utcnow
+from hub.support.models import Area, CircleView, SupportLink
+
+# Professionals work on the case side; volunteers and network people never see case data.
+PROFESSIONAL_TYPES = frozenset(
+    {
+        SupportType.CASEWORKER,
+        SupportType.UU_VEJLEDER,
+        SupportType.EDUCATION_CONSULTANT,
+        SupportType.PAEDAGOG,
+        SupportType.CONTACT_PERSON,
+    }
+)
+MENTOR = "mentor"
+
+# What someone may see when they join a circle, until the young person changes it.
+# A person from the young person's own network sees nothing until allowed.
+DEFAULT_SHARING = {
+    "professional": {"see_plan": True, "see_bookings": True, "see_wellbeing": False, "see_klip": False},
+    MENTOR: {"see_plan": True, "see_bookings": True, "see_wellbeing": False, "see_klip": False},
+    SupportType.NETWORK: {"see_plan": False, "see_bookings": False, "see_wellbeing": False, "see_klip": False},
+}
+DEFAULT_MESSAGING = {"professional": True, MENTOR: True, SupportType.NETWORK: False}
+
+STAFF_AREAS = frozenset({Area.PLAN, Area.BOOKINGS, Area.KLIP})
+VIEW_LOG_GAP = timedelta(minutes=10)  # one log line per person and area per visit, not per click
+
+
+def supporter_kind(user: User) -> str | None:
+    """The kind of support person someone is: a SupportType value, "mentor", or None."""
+    if user.support_type:
+        return user.support_type
+    if user.is_mentor:
+        return MENTOR
+    return None
+
+
+def sharing_group(user: User) -> str:
+    kind = supporter_kind(user)
+    if kind in PROFESSIONAL_TYPES:
+        return "professional"
+    if kind == MENTOR:
+        return MENTOR
+    return SupportType.NETWORK
+
+
+def default_sharing(user: User) -> dict[str, bool]:
+    group = sharing_group(user)
+    return {**DEFAULT_SHARING[group], "may_message": DEFAULT_MESSAGING[group]}
+
+
+def is_professional(user: User) -> bool:
+    return user.support_type in PROFESSIONAL_TYPES
+
+
+def is_case_side(user: User) -> bool:
+    """Staff and professional support people; never volunteers or network people."""
+    return user.is_staff_member or is_professional(user)
+
+
+def open_link(session: Session, *, young_id: int, supporter_id: int) -> SupportLink | None:
+    return session.exec(
+        select(SupportLink).where(
+            SupportLink.young_id == young_id,
+            SupportLink.supporter_id == supporter_id,
+            SupportLink.ended_at.is_(None),
+        )
+    ).first()
+
+
+def open_links(session: Session, *, young_id: int) -> list[SupportLink]:
+    """The young person's circle today, primary first."""
+    return list(
+        session.exec(
+            select(SupportLink)
+            .where(SupportLink.young_id == young_id, SupportLink.ended_at.is_(None))
+            .order_by(SupportLink.is_primary.desc(), SupportLink.started_at)
+        )
+    )
+
+
+def primary_link(session: Session, *, young_id: int) -> SupportLink | None:
+    return session.exec(
+        select(SupportLink).where(
+            SupportLink.young_id == young_id, SupportLink.is_primary, SupportLink.ended_at.is_(None)
+        )
+    ).first()
+
+
+def in_circle(session: Session, viewer: User, young_id: int) -> bool:
+    """Staff, or someone the young person has in their circle right now."""
+    if viewer.is_staff_member:
+        return True
+    return open_link(session, young_id=young_id, supporter_id=viewer.id) is not None
+
+
+def may_see(session: Session, viewer: User, young_id: int, area: Area | str) -> bool:
+    """May `viewer` see this area of the young person's things right now?"""
+    area = Area(area)
+    if viewer.id == young_id:
+        return True
+    link = open_link(session, young_id=young_id, supporter_id=viewer.id)
+    if link is not None and link.may_see(area):
+        return True
+    return viewer.is_staff_member and area in STAFF_AREAS
+
+
+def record_view(session: Session, *, viewer: User, young_id: int, area: str) -> None:
+    """Log that someone in the circle looked, for the young person's "who can see what" page.
+
+    Staff looking is not logged here (their access is the hub's, described on that page).
+    """
+    link = open_link(session, young_id=young_id, supporter_id=viewer.id)
+    if link is None:
+        return
+    now = utcnow()
+    recent = session.exec(
+        select(CircleView.id).where(
+            CircleView.link_id == link.id, CircleView.area == area, CircleView.viewed_at > now - VIEW_LOG_GAP
+        )
+    ).first()
+    if recent is None:
+        session.add(CircleView(link_id=link.id, area=area, viewed_at=now))
+        session.flush()
