@@ -27,6 +27,8 @@ DEMO_LOGINS = [
     ("ung@example.org", "ung (young person)"),
     ("personale@example.org", "personale (hub staff)"),
     ("mentor@example.org", "mentor (volunteer mentor)"),
+    ("sagsbehandler@example.org", "sagsbehandler (caseworker, Sara's chosen support person)"),
+    ("traener@example.org", "traener (football coach from a young person's own network)"),
     ("admin@example.org", "admin"),
     ("bloc@example.org", "partner (Bloc Aarhus, redeems vouchers)"),
 ]
@@ -60,10 +62,19 @@ def load(session: Session) -> list[User]:
         session.add(user)
         people.append(user)
     session.flush()
+    from hub.checkins import demo as checkins_demo
     from hub.credits import demo as credits_demo
     from hub.events import demo as events_demo
+    from hub.plans import demo as plans_demo
+    from hub.support import demo as support_demo
+    from hub.support import menu_demo
 
     by_login = {email.split("@")[0]: user for email, user in zip([row[0] for row in PEOPLE], people, strict=True)}
     events_demo.load(session, by_login)
     credits_demo.load(session, by_login)
+    # The circle first: the support menu, the plan and the check-ins build on who is in it.
+    support_demo.load(session, by_login)
+    menu_demo.load(session, by_login)
+    plans_demo.load(session, by_login)
+    checkins_demo.load(session, by_login)
     return people

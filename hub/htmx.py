@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, Response, redirect, render_template, request
 
 
@@ -24,9 +26,23 @@ def hx_redirect(location: str) -> Response:
     """After a non-GET: 303 for plain forms, HX-Redirect for htmx so it navigates fully."""
     if request.headers.get("HX-Request") == "true":
         response = Response(status=204)
-        response.headers["HX-Redirect"] = location
+        response.headers["HX-Redirect"] = _navigates(location)
         return response
     return redirect(location, code=303)
+
+
+def _navigates(location: str) -> str:
+    """The location, made to load the page again when it is the page the person is on.
+
+    htmx follows HX-Redirect by setting `window.location`; to the same page plus a #fragment a
+    browser only scrolls, so the answer to the form would never be shown. Without the fragment
+    it loads the page.
+    """
+    target = urlsplit(location)
+    current = urlsplit(request.headers.get("HX-Current-URL", ""))
+    if target.fragment and (target.path, target.query) == (current.path, current.query):
+        return location.split("#", 1)[0]
+    return location
 
 
 def init_app(app: Flask) -> None:

@@ -3,6 +3,11 @@
  *
  * - versioned static files (/static/...?v=hash): cache first, they never change;
  * - public pages: network first, a cached copy when offline;
+ * - the one logged-in page kept: the young person's plan (/plan, a full page, never a fragment),
+ *   network first, its last good copy in PRIVATE_CACHE so the plan can be read offline once opened
+ *   (the page says "as of <time>"). The copy goes on logout and on login (whoever comes next must
+ *   not read it), when the server no longer answers /plan with the plan, and after PRIVATE_MAX_AGE;
+ *   comments live on the goal pages, so they are never in it;
  * - everything else (logged-in pages, fragments, forms): network only, never cached;
  *   a page that cannot load shows the offline page instead.
  */
@@ -12,6 +17,11 @@ const OFFLINE_URL = "/offline";
 const LANGUAGES = ["da", "en"];
 const LANGUAGE_KEY = "/offline-language";  // the language the person last saw, kept in PAGE_CACHE
 const PUBLIC_PAGES = new Set(["/login", "/signup", "/privacy", "/password/forgot", OFFLINE_URL]);
+const PRIVATE_CACHE = "private-plan";  // not versioned: a new worker keeps a copy that is still valid
+const PLAN_PATH = "/plan";
+const PRIVATE_MAX_AGE = 14 * 24 * 60 * 60 * 1000;  // two weeks; an older copy is stale, and goes
+const STORED_AT = "X-Ungehub-Stored-At";
+const LOGIN_CHANGES = new Set(["/logout", "/login"]);
 
 self.addEventListener("install", (event) => {
   event.waitUntil((async () => {
@@ -30,6 +40,7 @@ self.addEventListener("install", (event) => {
 self.addEventListener("activate", (event) => {
   event.waitUntil((async () => {
     const keep = new Set([STATIC_CACHE, PAGE_CACHE]);
+    if (await privateCopy()) keep.add(PRIVATE_CACHE);  // a stale copy is deleted by privateCopy()
     for (const name of await caches.keys()) {
       if (!keep.has(name)) await caches.delete(name);
     }
@@ -89,6 +100,51 @@ async function networkOnly(request) {
   }
 }
 
+function isPlanPage(request, url) {
+  // A navigation, or htmx's boosted one (it gets the full page too); never a fragment.
+  const boosted = request.headers.get("HX-Boosted") === "true";
+  return url.pathname === PLAN_PATH && (request.mode === "navigate" || boosted);
+}
+
+async function privateCopy() {
+  if (!(await caches.has(PRIVATE_CACHE))) return null;
+  const copy = await (await caches.open(PRIVATE_CACHE)).match(PLAN_PATH, { ignoreVary: true });
+  if (copy && Date.now() - Number(copy.headers.get(STORED_AT) || 0) < PRIVATE_MAX_AGE) return copy;
+  await forgetPrivate();
+  return null;
+}
+
+async function forgetPrivate() {
+  await caches.delete(PRIVATE_CACHE);
+}
+
+async function keepPrivate(response) {
+  const headers = new Headers(response.headers);
+  headers.set(STORED_AT, String(Date.now()));
+  const body = await response.clone().arrayBuffer();
+  const copy = new Response(body, { status: response.status, statusText: response.statusText, headers });
+  await (await caches.open(PRIVATE_CACHE)).put(PLAN_PATH, copy);
+}
+
+async function planFirst(request) {
+  let response;
+  try {
+    response = await fetch(request);
+  } catch (error) {
+    const copy = await privateCopy();
+    if (copy) return copy;
+    if (request.mode === "navigate") return offlinePage();
+    throw error;
+  }
+  await rememberLanguage(response);
+  if (response.ok && response.type === "basic" && !response.redirected) {
+    await keepPrivate(response);
+  } else if (response.type === "opaqueredirect" || response.redirected || [401, 403, 404].includes(response.status)) {
+    await forgetPrivate();  // logged out, or not this person's plan: the copy is no longer theirs to read
+  }
+  return response;
+}
+
 async function offlinePage() {
   const page = await caches.match(OFFLINE_URL + "?lang=" + (await offlineLanguage()));
   return page || new Response("Offline", { status: 503, headers: { "Content-Type": "text/plain" } });
@@ -97,11 +153,19 @@ async function offlinePage() {
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
-  if (request.method !== "GET" || url.origin !== self.location.origin) return;
+  if (url.origin !== self.location.origin) return;
+  if (request.method === "POST" && LOGIN_CHANGES.has(url.pathname)) {
+    // Someone logs out, or in: the last person's plan must not stay readable on this device.
+    event.waitUntil(forgetPrivate());
+    return;
+  }
+  if (request.method !== "GET") return;
   if (url.pathname.startsWith("/static/") && url.searchParams.has("v")) {
     event.respondWith(cacheFirst(request));
   } else if (PUBLIC_PAGES.has(url.pathname) && request.mode === "navigate") {
     event.respondWith(networkFirst(request));
+  } else if (isPlanPage(request, url)) {
+    event.respondWith(planFirst(request));
   } else {
     event.respondWith(networkOnly(request));
   }

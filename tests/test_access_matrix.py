@@ -116,11 +116,74 @@ MATRIX = {
     "redeem.use": ("POST", "/redeem", STAFF),  # 422 here: no code
     "redeem.history": ("GET", "/redeem/history", STAFF),
     # --- support circle (young people) ---
+    "support.index": ("GET", "/support", {"young"}),
+    "support.directory": ("GET", "/support/people?area=housing&kind=caseworker", {"young"}),
+    "support.person": ("GET", "/support/people/{supporter}", OWNER),  # not listed: only {young}'s circle sees them
+    "support.choose": ("POST", "/support/people/{supporter}/choose", OWNER),
+    "support.add": ("POST", "/support/people/{supporter}/add", OWNER),
+    "support.circle_member": ("GET", "/support/circle/{link}", OWNER),
+    "support.end_link": ("GET", "/support/circle/{link}/end", OWNER),  # a confirm step; POST ends it
+    "support.visibility": ("GET", "/support/visibility", {"young"}),
+    "support.nominate": ("GET", "/support/nominate", {"young"}),
+    "support.withdraw_nomination": ("POST", "/support/nominations/{nomination}/withdraw", OWNER),
+    "support.my_profile": ("GET", "/support/my-profile", {"support", "mentor"}),  # anyone with a supporter kind
     # --- support circle (staff) ---
+    "staff_circle.nominations": ("GET", "/staff/support/nominations", STAFF),
+    "staff_circle.nomination": ("GET", "/staff/support/nominations/{nomination}", STAFF),
+    "staff_circle.invite_nominee": ("POST", "/staff/support/nominations/{nomination}/invite", STAFF),  # 422: no e-mail
+    "staff_circle.decline_nomination": ("POST", "/staff/support/nominations/{nomination}/decline", STAFF),  # 422 here
+    "staff_circle.supporters": ("GET", "/staff/support/supporters", STAFF),
+    "staff_circle.supporter": ("GET", "/staff/support/supporters/{supporter}", STAFF),
     # --- support menu (young people) ---
+    "support_menu.options": ("GET", "/support/options", {"young"}),
+    "support_menu.ask": ("POST", "/support/options/{option}/ask", {"young"}),
+    "support_menu.withdraw": ("POST", "/support/items/{item}/withdraw", OWNER),
+    "support_menu.history": ("GET", "/support/history", {"young"}),
+    "support_menu.leave": ("GET", "/support/leave", {"young"}),
+    "support_menu.come_back": ("POST", "/support/return", {"young"}),  # not away: nothing to do, 303 home
     # --- support menu (staff) ---
+    "staff_support.index": ("GET", "/staff/support?q=pe", STAFF),
+    "staff_support.sparring_done": ("POST", "/staff/support/sparring/{sparring}/done", STAFF),
+    "staff_support.person": ("GET", "/staff/support/people/{young}", STAFF),
+    "staff_support.record_left": ("POST", "/staff/support/people/{young}/left", STAFF),
+    "staff_support.record_return": ("POST", "/staff/support/people/{young}/return", STAFF),
+    "staff_support.activate": ("POST", "/staff/support/items/{item}/activate", STAFF),  # 422 here: no level
+    "staff_support.adjust": ("POST", "/staff/support/items/{item}/adjust", STAFF),  # 409 here: not on yet
+    "staff_support.decline": ("POST", "/staff/support/items/{item}/decline", STAFF),  # 422 here: no reason
+    "staff_support.pause": ("POST", "/staff/support/items/{item}/pause", STAFF),  # 409 here: not on yet
+    "staff_support.resume": ("POST", "/staff/support/items/{item}/resume", STAFF),  # 409 here: not paused
+    "staff_support.end": ("POST", "/staff/support/items/{item}/end", STAFF),  # 409 here: not on yet
+    "staff_support.options": ("GET", "/staff/support/options", STAFF),
+    "staff_support.new_option": ("GET", "/staff/support/options/new", STAFF),
+    "staff_support.edit_option": ("GET", "/staff/support/options/{option}/edit", STAFF),
+    "staff_support.move_option": ("POST", "/staff/support/options/{option}/move", STAFF),  # 422 here: no way
+    "staff_support.set_option_active": ("POST", "/staff/support/options/{option}/active", STAFF),  # 422: no yes/no
     # --- plan ---
+    "plans.mine": ("GET", "/plan", {"young"}),
+    "plans.edit_dreams": ("GET", "/plan/dreams", {"young"}),
+    "plans.answer": ("POST", "/plan/suggestions/{suggestion}/answer", OWNER),
+    "plans.new_goal": ("GET", "/plan/goals/new", {"young"}),
+    "plans.goal": ("GET", "/plan/goals/{goal}", OWNER),
+    "plans.edit_goal": ("GET", "/plan/goals/{goal}/edit", OWNER),
+    "plans.delete_goal": ("POST", "/plan/goals/{goal}/delete", OWNER),
+    "plans.add_step": ("POST", "/plan/goals/{goal}/steps", OWNER),
+    "plans.edit_step": ("GET", "/plan/steps/{step}/edit", OWNER),
+    "plans.step_status": ("POST", "/plan/steps/{step}/status", OWNER),
+    "plans.comment": ("POST", "/plan/goals/{goal}/comments", STAFF),  # 422 here: nothing written; and the circle
+    "plans.changes": ("GET", "/plan/changes", {"young"}),
+    "plans.shared": ("GET", "/young/{young}/plan", STAFF),  # and {supporter}: tests/plans
+    "plans.suggest": ("POST", "/young/{young}/plan/suggestions", STAFF),  # 422 here: nothing written
+    "plans.shared_changes": ("GET", "/young/{young}/plan/changes", STAFF),
     # --- check-ins and wellbeing ---
+    "checkins.young_people": ("GET", "/my-young-people", {"support", "mentor", "staff", "admin"}),
+    "checkins.young_person": ("GET", "/my-young-people/{young}", STAFF),  # and {young}'s circle (not a role)
+    "checkins.new": ("GET", "/my-young-people/{young}/checkins/new", STAFF),  # and {young}'s circle
+    "checkins.staff_overview": ("GET", "/staff/checkins", STAFF),
+    "checkins.wellbeing": ("GET", "/wellbeing", {"young"}),
+    "checkins.share_wellbeing": ("POST", "/wellbeing/sharing/{link}", OWNER),  # {young}'s own link
+    "checkins.delete_wellbeing": ("POST", "/wellbeing/2147483647/delete", OWNER),  # nobody's entry: 404
+    "checkins.volunteer": ("GET", "/volunteer", {"mentor"}),
+    "checkins.ask_sparring": ("POST", "/volunteer/sparring", {"mentor"}),  # 422 here: nothing written
     "accounts.logout": ("POST", "/logout", ANYONE),  # last: it ends the login
 }
 

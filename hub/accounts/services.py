@@ -187,7 +187,10 @@ def issue_reset(session: Session, *, actor: User | None, user: User) -> str:
 def find_token(session: Session, token: str) -> AccountToken:
     """A usable link, or NotFound (used, expired and unknown links look the same)."""
     row = session.exec(
-        select(AccountToken).where(AccountToken.token_hash == hash_token(token)).with_for_update()
+        select(AccountToken)
+        .where(AccountToken.token_hash == hash_token(token))
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).first()
     if row is None or row.used_at is not None or row.expires_at <= utcnow():
         raise NotFound(

@@ -22,6 +22,8 @@ class NavItem:
 YOUNG_TABS = [
     NavItem("core.home", _l("Home"), "home", "/"),
     NavItem("events.index", _l("Events"), "calendar", "/events"),
+    NavItem("plans.mine", _l("Plan"), "plan", "/plan"),
+    NavItem("support.index", _l("Support"), "support", "/support"),
     NavItem("accounts.me", _l("Me"), "me", "/me"),
 ]
 
@@ -30,6 +32,7 @@ STAFF_LINKS = [
     NavItem("staff_events.index", _l("Events"), "calendar", "/staff/events"),
     NavItem("proposals.index", _l("Ideas"), "idea", "/ideas"),
     NavItem("staff_credits.index", _l("Klip"), "ticket", "/staff/klip"),
+    NavItem("staff_support.index", _l("Support"), "support", "/staff/support"),
     NavItem("staff.people", _l("People"), "people", "/staff/people"),
     NavItem("accounts.me", _l("Me"), "me", "/me"),
 ]
@@ -42,6 +45,7 @@ PARTNER_LINKS = [
 
 ADULT_LINKS = [
     NavItem("core.home", _l("Home"), "home", "/"),
+    NavItem("checkins.young_people", _l("My young people"), "people", "/my-young-people"),
     NavItem("events.index", _l("Events"), "calendar", "/events"),
     NavItem("accounts.me", _l("Me"), "me", "/me"),
 ]

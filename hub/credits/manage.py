@@ -337,7 +337,12 @@ def create_allotment(session: Session, *, actor: User, data: AllotmentInput) -> 
 def set_allotment_active(session: Session, *, actor: User, allotment_id: int, active: bool) -> Allotment:
     """Pause or resume; a paused allotment is skipped by the monthly job."""
     _require_staff(actor)
-    allotment = session.exec(select(Allotment).where(Allotment.id == allotment_id).with_for_update()).first()
+    allotment = session.exec(
+        select(Allotment)
+        .where(Allotment.id == allotment_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
     if allotment is None:
         raise NotFound("not_found", str(_l("We could not find that monthly grant.")))
     allotment.active = active

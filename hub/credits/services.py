@@ -61,7 +61,12 @@ def available(session: Session, user_id: int, now: datetime | None = None) -> in
 
 
 def lock_account(session: Session, user_id: int) -> KlipAccount:
-    account = session.exec(select(KlipAccount).where(KlipAccount.user_id == user_id).with_for_update()).first()
+    account = session.exec(
+        select(KlipAccount)
+        .where(KlipAccount.user_id == user_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
     if account is not None:
         return account
     try:
@@ -69,7 +74,12 @@ def lock_account(session: Session, user_id: int) -> KlipAccount:
             session.add(KlipAccount(user_id=user_id))
     except IntegrityError:
         pass  # made by a concurrent request a moment ago
-    return session.exec(select(KlipAccount).where(KlipAccount.user_id == user_id).with_for_update()).one()
+    return session.exec(
+        select(KlipAccount)
+        .where(KlipAccount.user_id == user_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
 
 
 def _existing(session: Session, key: str | None) -> KlipEntry | None:

@@ -76,7 +76,9 @@ def look_up(session: Session, *, actor: User, code: str, lock: bool = False) -> 
         raise Forbidden("not_allowed")
     voucher_id, digits = parse(code)
     statement = select(Voucher).where(Voucher.id == voucher_id)
-    voucher = session.exec(statement.with_for_update() if lock else statement).first()
+    voucher = session.exec(
+        statement.with_for_update().execution_options(populate_existing=True) if lock else statement
+    ).first()
     offer = session.get(Offer, voucher.offer_id) if voucher else None
     if voucher is None or not may_redeem(actor, offer):
         raise NotFound("unknown_code", str(_l("We do not know that code.")))
@@ -142,7 +144,9 @@ def refund(session: Session, *, actor: User, voucher_id: int, reason: str) -> Vo
         raise Forbidden("not_staff")
     if not reason.strip():
         raise Invalid("reason_missing", str(_l("Write why, so others can understand it later.")))
-    voucher = session.exec(select(Voucher).where(Voucher.id == voucher_id).with_for_update()).first()
+    voucher = session.exec(
+        select(Voucher).where(Voucher.id == voucher_id).with_for_update().execution_options(populate_existing=True)
+    ).first()
     if voucher is None:
         raise NotFound("not_found")
     if voucher.status != VoucherStatus.OPEN:

@@ -62,7 +62,11 @@ def get_visible_event(session: Session, user: User, event_id: int) -> Event:
 
 
 def lock_event(session: Session, event_id: int) -> Event:
-    event = session.exec(select(Event).where(Event.id == event_id).with_for_update()).first()
+    # populate_existing: a copy read earlier in this request is refreshed by the locking read,
+    # so no rule below decides on what the row was before another request changed it.
+    event = session.exec(
+        select(Event).where(Event.id == event_id).with_for_update().execution_options(populate_existing=True)
+    ).first()
     if event is None:
         raise NotFound("not_found", str(_l("We could not find that event.")))
     return event
@@ -104,7 +108,10 @@ def offer_window(event: Event, now: datetime) -> timedelta | None:
 
 def _booking_of(session: Session, event_id: int, user_id: int) -> Booking | None:
     return session.exec(
-        select(Booking).where(Booking.event_id == event_id, Booking.user_id == user_id).with_for_update()
+        select(Booking)
+        .where(Booking.event_id == event_id, Booking.user_id == user_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).first()
 
 
@@ -206,6 +213,7 @@ def promote(session: Session, event: Event, now: datetime | None = None) -> list
         .order_by(Booking.waitlisted_at, Booking.id)
         .limit(free)
         .with_for_update()
+        .execution_options(populate_existing=True)
     ).all()
     for booking in waiting:
         booking.status = BookingStatus.OFFERED
@@ -293,6 +301,7 @@ def expire_offers(session: Session, now: datetime | None = None) -> int:
             select(Booking)
             .where(Booking.event_id == event_id, Booking.status.in_([BookingStatus.OFFERED, BookingStatus.WAITLISTED]))
             .with_for_update()
+            .execution_options(populate_existing=True)
         ).all()
         for booking in stale:
             started = now >= event.starts_at
@@ -318,6 +327,7 @@ def send_still_coming_nudges(session: Session, now: datetime | None = None) -> i
             Event.starts_at <= now + timedelta(hours=24),
         )
         .with_for_update(of=Booking)
+        .execution_options(populate_existing=True)
     ).all()
     for booking, event in due:
         booking.nudge_sent_at = now

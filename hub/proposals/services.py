@@ -207,7 +207,9 @@ def propose(
     )
     rough_cost_kr = _amount(rough_cost_kr, code="cost")
     # Lock the author's row so two quick submits cannot both slip under the limit.
-    session.exec(select(User.id).where(User.id == actor.id).with_for_update()).one()
+    session.exec(
+        select(User.id).where(User.id == actor.id).with_for_update().execution_options(populate_existing=True)
+    ).one()
     open_count = count_open(session, actor)
     if open_count >= MAX_OPEN_PER_PERSON:
         raise Conflict(

@@ -2,6 +2,127 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, flash, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from hub.access import get_or_404
+from hub.accounts.auth import roles_required
+from hub.accounts.models import Role, User
+from hub.db import get_session
+from hub.errors import Conflict
+from hub.htmx import hx_redirect, render
+from hub.support import menu
+from hub.support.menu_forms import AskForm, LeaveForm
+from hub.support.models import ItemStatus, SupportItem
 
 bp = Blueprint("support_menu", __name__, url_prefix="/support")
+
+
+def me() -> User:
+    """The logged-in young person as a row (services lock it), not the proxy."""
+    return current_user._get_current_object()
+
+
+def get_own_item_or_404(item_id: int) -> SupportItem:
+    return get_or_404(SupportItem, item_id, visible=lambda item: item.young_id == current_user.id)
+
+
+# --- the menu ----------------------------------------------------------------------------------
+
+
+def _options_page(status: int = 200, failed: tuple[int, AskForm] | None = None):
+    """The menu; `failed` is (option id, form) when asking for that option did not work."""
+    return render(
+        "support_menu/options.html",
+        status=status,
+        entries=menu.menu_for(get_session(), current_user),
+        failed_option=failed[0] if failed else None,
+        failed_form=failed[1] if failed else None,
+    )
+
+
+@bp.route("/options")
+@roles_required(Role.YOUNG)
+def options():
+    return _options_page()
+
+
+@bp.route("/options/<int:option_id>/ask", methods=["POST"])
+@roles_required(Role.YOUNG)
+def ask(option_id: int):
+    form = AskForm()
+    if form.validate_on_submit():
+        try:
+            menu.ask_for(get_session(), actor=me(), option_id=option_id, wish=form.wish.data)
+        except menu.InvalidItem as error:
+            form.add_errors(error.errors)
+            return _options_page(422, (option_id, form))
+        except Conflict as error:
+            form.form_errors.append(error.message)
+            return _options_page(409, (option_id, form))
+        flash(_("Your request is sent. The staff will talk it through with you."), "success")
+        return hx_redirect(url_for(".options") + f"#option-{option_id}")
+    return _options_page(422, (option_id, form))
+
+
+@bp.route("/items/<int:item_id>/withdraw", methods=["POST"])
+@login_required  # someone else's item is a 404, whoever asks
+def withdraw(item_id: int):
+    item = get_own_item_or_404(item_id)
+    menu.withdraw(get_session(), actor=current_user, item=item)
+    flash(_("Your request is taken back. You can ask again any time."), "info")
+    return hx_redirect(url_for(".options") + f"#option-{item.option_id}")
+
+
+@bp.route("/history")
+@roles_required(Role.YOUNG)
+def history():
+    return render("support_menu/history.html", lines=menu.history(get_session(), current_user.id))
+
+
+# --- the open door -----------------------------------------------------------------------------
+
+
+@bp.route("/leave", methods=["GET", "POST"])
+@roles_required(Role.YOUNG)
+def leave():
+    form = LeaveForm()
+    db = get_session()
+    if form.validate_on_submit():
+        try:
+            menu.leave(db, actor=me(), young=me(), reason=form.reason.data)
+        except menu.InvalidItem as error:
+            form.add_errors(error.errors)
+        else:
+            flash(_("Take care. Nothing is deleted, and the door is open whenever you want to come back."), "info")
+            return hx_redirect(url_for("core.home"))
+    on = [line for line in menu.open_items(db, current_user.id) if line.item.status == ItemStatus.ACTIVE]
+    return render("support_menu/leave.html", status=422 if form.errors else 200, form=form, active=on)
+
+
+@bp.route("/return", methods=["POST"])
+@roles_required(Role.YOUNG)
+def come_back():
+    if menu.come_back(get_session(), actor=me(), young=me()):
+        flash(_("Welcome back! Paused support starts again when you and the staff agree on it."), "success")
+    return hx_redirect(url_for("core.home"))
+
+
+# --- for templates everywhere ------------------------------------------------------------------
+
+
+@bp.app_template_global()
+def support_items_for(user: User) -> list[menu.ItemLine]:
+    """The young person's open support (asked for, on, paused), for "My support"."""
+    if not user.is_authenticated or not user.is_young:
+        return []
+    return menu.open_items(get_session(), user.id)
+
+
+@bp.app_template_global()
+def open_door_for(user: User) -> dict | None:
+    """When a young person has stepped away: when, and how much support is paused. Else None."""
+    if not user.is_authenticated:
+        return None
+    return menu.open_door_for(get_session(), user)

@@ -1,0 +1,21 @@
+"""Forms for young people composing their support. They only parse; the rules live in menu.py."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import TextAreaField
+
+from hub.core.forms import ServiceErrors
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class AskForm(ServiceErrors, FlaskForm):
+    wish = TextAreaField(_l("A few words about what you hope for (if you like)"), filters=[strip])
+
+
+class LeaveForm(ServiceErrors, FlaskForm):
+    reason = TextAreaField(_l("Anything you want the staff to know? (if you like)"), filters=[strip])

@@ -1,0 +1,774 @@
+"""The support circle: a young person finds and chooses support people, decides what each may
+see, ends a relationship when they want, and nominates people from their own network.
+
+Who may see what is answered in hub.support.circle; this module changes the circle. Every
+change to the circle is also a `SupportChange` row, so the history stays readable. A young
+person's circle changes only with their user row locked, so two taps at once (or two phones)
+cannot leave two primary support people; the partial unique index backs that up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from urllib.parse import quote
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, or_, select
+
+from hub.accounts import services as accounts
+from hub.accounts.models import ROLE_LABELS, SUPPORT_TYPE_LABELS, Role, SupportType, User
+from hub.db import utcnow
+from hub.errors import Conflict, Forbidden, Invalid, NotFound
+from hub.notifications.services import notify
+from hub.plans.models import LIFE_AREA_LABELS, LifeArea
+from hub.support.circle import (
+    DEFAULT_SHARING,
+    MENTOR,
+    STAFF_AREAS,
+    default_sharing,
+    open_link,
+    open_links,
+    primary_link,
+    supporter_kind,
+)
+from hub.support.models import (
+    AREA_LABELS,
+    Area,
+    ChangeKind,
+    CircleView,
+    Nomination,
+    NominationStatus,
+    SupportChange,
+    SupporterProfile,
+    SupportLink,
+)
+
+SHARING_FIELDS = ("see_plan", "see_bookings", "see_wellbeing", "see_klip", "may_message")
+NETWORK_SHARING = {**DEFAULT_SHARING[SupportType.NETWORK], "may_message": False}
+MAX_WAITING_NOMINATIONS = 5
+LATEST_LOOKS = 20
+STAFF_LIST_LIMIT = 300
+
+# The kinds a young person can filter the directory by; network people are never listed.
+DIRECTORY_KINDS = [kind for kind in SupportType if kind != SupportType.NETWORK] + [MENTOR]
+LOOK_LABELS = {**AREA_LABELS, "checkins": _l("Check-in notes about you")}
+
+
+def kind_label(kind: str | None):
+    if kind == MENTOR:
+        return ROLE_LABELS[Role.MENTOR]
+    return SUPPORT_TYPE_LABELS.get(kind, ROLE_LABELS[Role.SUPPORT])
+
+
+def area_labels(helps_with: str) -> list:
+    chosen = set(helps_with.split(","))
+    return [LIFE_AREA_LABELS[area] for area in LifeArea if area in chosen]
+
+
+def _young_path() -> str:
+    return "/support"
+
+
+def _link_path(link: SupportLink) -> str:
+    # Services also run outside a request, where url_for cannot build a path.
+    return f"/support/circle/{link.id}"
+
+
+def _staff_path(young: User) -> str:
+    return f"/staff/people?q={quote(young.email)}"
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonCard:
+    """A support person as a young person sees them: who, what kind, how to reach, and
+    whether they are in this young person's circle."""
+
+    user: User
+    profile: SupporterProfile | None
+    link: SupportLink | None = None
+
+    @property
+    def kind(self) -> str | None:
+        return supporter_kind(self.user)
+
+    @property
+    def kind_label(self):
+        return kind_label(self.kind)
+
+    @property
+    def helps_with(self) -> list:
+        return area_labels(self.profile.helps_with) if self.profile else []
+
+    @property
+    def about(self) -> str:
+        return self.profile.about if self.profile else ""
+
+    @property
+    def languages(self) -> str:
+        return self.profile.languages if self.profile else ""
+
+    @property
+    def reachable(self) -> str:
+        return self.profile.reachable if self.profile else ""
+
+    @property
+    def phone(self) -> str:
+        return self.profile.phone if self.profile else ""
+
+    @property
+    def organisation(self) -> str:
+        return self.profile.organisation if self.profile else ""
+
+    @property
+    def in_circle(self) -> bool:
+        return self.link is not None
+
+    @property
+    def is_primary(self) -> bool:
+        return self.link is not None and self.link.is_primary
+
+    @property
+    def sees(self) -> list:
+        """What this person may see, in words, for the circle list."""
+        if self.link is None:
+            return []
+        return [AREA_LABELS[area] for area in Area if self.link.may_see(area)]
+
+
+def profile_of(session: Session, user_id: int) -> SupporterProfile | None:
+    return session.get(SupporterProfile, user_id)
+
+
+def is_listed(session: Session, person: User) -> bool:
+    """In the directory: a listed profile of an active support person or mentor, never a network person."""
+    if not person.is_active or supporter_kind(person) in (None, SupportType.NETWORK):
+        return False
+    profile = profile_of(session, person.id)
+    return profile is not None and profile.listed
+
+
+def may_view_person(session: Session, viewer: User, person: User) -> bool:
+    """A young person sees listed people, and anyone already in their own circle."""
+    if not viewer.is_young or viewer.id == person.id:
+        return False
+    return open_link(session, young_id=viewer.id, supporter_id=person.id) is not None or is_listed(session, person)
+
+
+def person_card(session: Session, *, young: User, person: User) -> PersonCard:
+    return PersonCard(
+        person, profile_of(session, person.id), open_link(session, young_id=young.id, supporter_id=person.id)
+    )
+
+
+def directory(session: Session, *, young: User, area: str | None = None, kind: str | None = None) -> list[PersonCard]:
+    """The people a young person can choose from, by name; a hub's directory is a few dozen."""
+    rows = session.exec(
+        select(User, SupporterProfile)
+        .join(SupporterProfile, SupporterProfile.user_id == User.id)
+        .where(SupporterProfile.listed, User.disabled_at.is_(None), User.id != young.id)
+        .order_by(User.name, User.id)
+    ).all()
+    links = {link.supporter_id: link for link in open_links(session, young_id=young.id)}
+    cards = []
+    for user, profile in rows:
+        card = PersonCard(user, profile, links.get(user.id))
+        if not user.is_active or card.kind in (None, SupportType.NETWORK):
+            continue
+        if kind and card.kind != kind:
+            continue
+        if area and area not in profile.helps_with.split(","):
+            continue
+        cards.append(card)
+    return cards
+
+
+def circle(session: Session, *, young: User) -> list[PersonCard]:
+    """The young person's circle today, primary first."""
+    links = open_links(session, young_id=young.id)
+    if not links:
+        return []
+    ids = [link.supporter_id for link in links]
+    users = {user.id: user for user in session.exec(select(User).where(User.id.in_(ids))).all()}
+    profiles = {p.user_id: p for p in session.exec(select(SupporterProfile).where(SupporterProfile.user_id.in_(ids)))}
+    return [PersonCard(users[link.supporter_id], profiles.get(link.supporter_id), link) for link in links]
+
+
+def primary_card(session: Session, *, young: User) -> PersonCard | None:
+    link = primary_link(session, young_id=young.id)
+    if link is None:
+        return None
+    person = session.get(User, link.supporter_id)
+    return PersonCard(person, profile_of(session, person.id), link)
+
+
+@dataclass(frozen=True)
+class AreaShare:
+    label: object
+    shared: bool
+    last_look: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SharingRow:
+    card: PersonCard
+    areas: list[AreaShare]
+    other_looks: list[AreaShare]  # looks at things shared in another way (check-in notes)
+
+
+@dataclass(frozen=True)
+class Look:
+    name: str
+    what: object
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Visibility:
+    rows: list[SharingRow]
+    staff_areas: list[AreaShare]
+    looks: list[Look] = field(default_factory=list)
+
+
+def visibility(session: Session, *, young: User) -> Visibility:
+    """Who can see what, and when each person last looked."""
+    cards = circle(session, young=young)
+    last = session.exec(
+        select(CircleView.link_id, CircleView.area, func.max(CircleView.viewed_at))
+        .where(CircleView.link_id.in_([card.link.id for card in cards]))
+        .group_by(CircleView.link_id, CircleView.area)
+    ).all()
+    last_looks: dict[int, dict[str, datetime]] = {}
+    for link_id, area, at in last:
+        last_looks.setdefault(link_id, {})[area] = at
+    rows = []
+    for card in cards:
+        seen = last_looks.get(card.link.id, {})
+        areas = [AreaShare(AREA_LABELS[area], card.link.may_see(area), seen.get(area)) for area in Area]
+        others = [AreaShare(LOOK_LABELS.get(a, a), True, at) for a, at in seen.items() if a not in set(Area)]
+        rows.append(SharingRow(card, areas, others))
+    looks = session.exec(
+        select(CircleView, User)
+        .join(SupportLink, SupportLink.id == CircleView.link_id)
+        .join(User, User.id == SupportLink.supporter_id)
+        .where(SupportLink.young_id == young.id)
+        .order_by(CircleView.viewed_at.desc(), CircleView.id.desc())
+        .limit(LATEST_LOOKS)
+    ).all()
+    return Visibility(
+        rows=rows,
+        staff_areas=[AreaShare(AREA_LABELS[area], area in STAFF_AREAS) for area in Area],
+        looks=[Look(user.name, LOOK_LABELS.get(view.area, view.area), view.viewed_at) for view, user in looks],
+    )
+
+
+# --- changing the circle ----------------------------------------------------------------------
+
+
+def _require_young(actor: User) -> None:
+    if not actor.is_young:
+        raise Forbidden("not_young", str(_l("Only young people choose their support here.")))
+
+
+def _lock_user(session: Session, user: User) -> User:
+    locked = session.exec(select(User).where(User.id == user.id).with_for_update()).one()
+    # Whatever this request read before it held the lock may have changed since: read it afresh.
+    session.expire_all()
+    return locked
+
+
+def _lock_link(session: Session, link: SupportLink) -> SupportLink:
+    return session.exec(
+        select(SupportLink).where(SupportLink.id == link.id).with_for_update().execution_options(populate_existing=True)
+    ).one()
+
+
+def _person_gone() -> NotFound:
+    return NotFound("not_found", str(_l("We could not find that person.")))
+
+
+def _require_choosable(session: Session, young: User, person: User) -> None:
+    if not may_view_person(session, young, person) or not person.is_active:
+        raise _person_gone()
+
+
+def _record(session: Session, young: User, kind: ChangeKind, link: SupportLink, **values) -> None:
+    session.add(SupportChange(young_id=young.id, kind=kind, by_id=young.id, link_id=link.id, **values))
+
+
+def _staff(session: Session) -> list[User]:
+    return list(session.exec(select(User).where(User.is_staff, User.disabled_at.is_(None))).all())
+
+
+def _flush_circle(session: Session) -> None:
+    """Flush a change to the circle; a clash with the unique indexes is a friendly 409."""
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise Conflict(
+            "circle_changed", str(_l("Your support was changed at the same moment. Reload the page and try again."))
+        ) from None
+
+
+def choose_primary(session: Session, *, actor: User, person: User) -> SupportLink:
+    """`person` becomes the young person's primary support person. The one before stays in
+    the circle as an ordinary member; the young person decides whether to end that too."""
+    _require_young(actor)
+    _lock_user(session, actor)
+    _require_choosable(session, actor, person)
+    before = primary_link(session, young_id=actor.id)
+    if before is not None and before.supporter_id == person.id:
+        return before  # a double tap chooses once
+    link = open_link(session, young_id=actor.id, supporter_id=person.id)
+    added = link is None
+    if before is not None:
+        before.is_primary = False
+        _flush_circle(session)  # the index allows one primary at a time: step down first
+    if link is None:
+        link = SupportLink(young_id=actor.id, supporter_id=person.id, **default_sharing(person))
+        session.add(link)
+    link.is_primary = True
+    _flush_circle(session)
+    if added:
+        _record(session, actor, ChangeKind.PERSON_ADDED, link)
+    _record(session, actor, ChangeKind.PRIMARY_CHOSEN, link, supporter_type=supporter_kind(person) or "")
+    session.flush()
+    name = actor.display_name
+    notify(
+        session,
+        person,
+        kind="support_chosen",
+        title=_l("%(name)s chose you as their support person", name=name),
+        body=_l("You are their primary support person now. Get in touch and say hello."),
+    )
+    if before is not None:
+        notify(
+            session,
+            session.get(User, before.supporter_id),
+            kind="support_changed",
+            title=_l("%(name)s has chosen a new primary support person", name=name),
+            body=_l(
+                "Young people choose and change their support as life changes. "
+                "You are still in their circle, unless they change that too."
+            ),
+        )
+    for member in _staff(session):
+        notify(
+            session,
+            member,
+            kind="support_chosen_staff",
+            title=_l("%(name)s chose %(person)s as their support person", name=name, person=person.name),
+            body=kind_label(supporter_kind(person)),
+            url=_staff_path(actor),
+        )
+    return link
+
+
+def add_to_circle(session: Session, *, actor: User, person: User) -> SupportLink:
+    """`person` joins the circle, seeing what their kind sees by default until the young person changes it."""
+    _require_young(actor)
+    _lock_user(session, actor)
+    _require_choosable(session, actor, person)
+    link = open_link(session, young_id=actor.id, supporter_id=person.id)
+    if link is not None:
+        return link
+    link = SupportLink(young_id=actor.id, supporter_id=person.id, **default_sharing(person))
+    session.add(link)
+    _flush_circle(session)
+    _record(session, actor, ChangeKind.PERSON_ADDED, link)
+    session.flush()
+    notify(
+        session,
+        person,
+        kind="support_added",
+        title=_l("%(name)s added you to their support circle", name=actor.display_name),
+        body=_l("They decide what you can see. Get in touch and say hello."),
+    )
+    return link
+
+
+def _own_link(session: Session, actor: User, link: SupportLink) -> SupportLink:
+    link = _lock_link(session, link)
+    if link.young_id != actor.id:
+        raise NotFound("not_found", str(_l("We could not find that page")))
+    return link
+
+
+def set_sharing(session: Session, *, actor: User, link: SupportLink, sharing: Mapping[str, bool]) -> SupportLink:
+    """What this person may see, and whether they may message: the young person's choice."""
+    link = _own_link(session, actor, link)
+    if link.ended_at is not None:
+        raise Conflict("ended", str(_l("This person is no longer in your circle.")))
+    for name in SHARING_FIELDS:
+        setattr(link, name, bool(sharing.get(name, False)))
+    session.flush()
+    return link
+
+
+def end_link(session: Session, *, actor: User, link: SupportLink) -> SupportLink:
+    """A no-fault end, at any time: the person loses access at once; the row stays for history."""
+    link = _own_link(session, actor, link)
+    if link.ended_at is not None:
+        return link  # ended already: a second tap changes nothing
+    person = session.get(User, link.supporter_id)
+    link.ended_at = utcnow()
+    link.ended_by_id = actor.id
+    _record(session, actor, ChangeKind.PERSON_ENDED, link, supporter_type=supporter_kind(person) or "")
+    session.flush()
+    notify(
+        session,
+        person,
+        kind="support_ended",
+        title=_l("%(name)s has changed their support", name=actor.display_name),
+        body=_l(
+            "You are no longer in their support circle, so you cannot see their things any more. "
+            "It is their choice to make. Thank you for your help."
+        ),
+    )
+    if link.is_primary:
+        for member in _staff(session):
+            notify(
+                session,
+                member,
+                kind="support_primary_ended",
+                title=_l("%(name)s has no primary support person now", name=actor.display_name),
+                body=_l("They ended it with %(person)s. Maybe offer a talk.", person=person.name),
+                url=_staff_path(actor),
+            )
+    return link
+
+
+def changed_primary_hint(session: Session, *, young: User, link_id: int | None) -> PersonCard | None:
+    """After a new choice: the former primary, if still in the circle, so the page can offer to end that too."""
+    if link_id is None:
+        return None
+    link = session.get(SupportLink, link_id)
+    if link is None or link.young_id != young.id or link.ended_at is not None or link.is_primary:
+        return None
+    person = session.get(User, link.supporter_id)
+    return PersonCard(person, profile_of(session, person.id), link)
+
+
+# --- nominations ------------------------------------------------------------------------------
+
+
+def _text(value: str | None, *, code: str, limit: int, required=None) -> str:
+    value = (value or "").strip()
+    if required is not None and not value:
+        raise Invalid(code, str(required))
+    if len(value) > limit:
+        raise Invalid(code, str(_l("Keep it under %(max)d characters.", max=limit)))
+    return value
+
+
+def nominate(
+    session: Session, *, actor: User, name: str, relation: str, email: str = "", phone: str = "", note: str = ""
+) -> Nomination:
+    """The young person suggests someone from their own network; the staff talk to them first."""
+    _require_young(actor)
+    name = _text(name, code="name", limit=120, required=_l("Write their name."))
+    relation = _text(relation, code="relation", limit=200, required=_l("Write how you know them."))
+    email = accounts.normalize_email(_text(email, code="email", limit=254))
+    phone = _text(phone, code="phone", limit=30)
+    note = _text(note, code="note", limit=500)
+    if not email and not phone:
+        raise Invalid("email", str(_l("Write an e-mail or a phone number, so the staff can reach them.")))
+    _lock_user(session, actor)
+    waiting = session.exec(
+        select(func.count())
+        .select_from(Nomination)
+        .where(Nomination.young_id == actor.id, Nomination.status == NominationStatus.WAITING)
+    ).one()
+    if waiting >= MAX_WAITING_NOMINATIONS:
+        raise Conflict(
+            "too_many",
+            str(_l("You have %(count)d suggestions waiting. The staff will answer those first.", count=waiting)),
+        )
+    nomination = Nomination(young_id=actor.id, name=name, relation=relation, email=email, phone=phone, note=note)
+    session.add(nomination)
+    session.flush()
+    for member in _staff(session):
+        notify(
+            session,
+            member,
+            kind="nomination",
+            title=_l("%(name)s suggested %(person)s for their circle", name=actor.display_name, person=name),
+            body=_l("Talk to the person first, then invite them or say why not."),
+            url=f"/staff/support/nominations/{nomination.id}",
+        )
+    return nomination
+
+
+def my_nominations(session: Session, *, young: User) -> list[Nomination]:
+    """Waiting first, then the answered ones; withdrawn ones are gone from view."""
+    rows = session.exec(
+        select(Nomination)
+        .where(Nomination.young_id == young.id, Nomination.status != NominationStatus.WITHDRAWN)
+        .order_by(Nomination.created_at.desc(), Nomination.id.desc())
+    ).all()
+    return sorted(rows, key=lambda n: n.status != NominationStatus.WAITING)
+
+
+def _lock_nomination(session: Session, nomination: Nomination) -> Nomination:
+    return session.exec(
+        select(Nomination)
+        .where(Nomination.id == nomination.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def _require_waiting(nomination: Nomination) -> None:
+    if nomination.status != NominationStatus.WAITING:
+        raise Conflict("not_waiting", str(_l("This suggestion has already been answered.")))
+
+
+def withdraw_nomination(session: Session, *, actor: User, nomination: Nomination) -> Nomination:
+    nomination = _lock_nomination(session, nomination)
+    if nomination.young_id != actor.id:
+        raise NotFound("not_found", str(_l("We could not find that page")))
+    _require_waiting(nomination)
+    nomination.status = NominationStatus.WITHDRAWN
+    nomination.decided_at = utcnow()
+    nomination.decided_by_id = actor.id
+    session.flush()
+    return nomination
+
+
+def _require_staff(actor: User) -> None:
+    if not actor.is_staff_member:
+        raise Forbidden("not_staff")
+
+
+@dataclass(frozen=True)
+class Invited:
+    """What inviting a nominee did: a new account with a one-time `token`, or an existing account linked."""
+
+    user: User
+    link: SupportLink
+    token: str | None
+
+    @property
+    def existing(self) -> bool:
+        return self.token is None
+
+
+def invite_nominee(session: Session, *, actor: User, nomination: Nomination, name: str, email: str) -> Invited:
+    """The staff have talked to the person: make their account (or use the one they have) and
+    put them in the circle, seeing nothing until the young person opens something up."""
+    _require_staff(actor)
+    name = _text(name, code="name", limit=120, required=_l("Write their name."))
+    email = accounts.normalize_email(_text(email, code="email", limit=254, required=_l("Write their e-mail.")))
+    nomination = _lock_nomination(session, nomination)
+    _require_waiting(nomination)
+    young = _lock_user(session, session.get(User, nomination.young_id))
+    user = accounts.find_user_by_email(session, email)
+    token = None
+    if user is None:
+        user, token = accounts.invite(
+            session, actor=actor, name=name, email=email, role=Role.SUPPORT, support_type=SupportType.NETWORK
+        )
+    elif user.id == young.id:
+        raise Invalid("email", str(_l("That is the young person's own e-mail.")))
+    elif supporter_kind(user) is None or user.disabled_at is not None:
+        raise Invalid(
+            "email",
+            str(_l("That e-mail belongs to an account that is not a support person. Use another e-mail.")),
+        )
+    link = open_link(session, young_id=young.id, supporter_id=user.id)
+    if link is None:
+        link = SupportLink(young_id=young.id, supporter_id=user.id, nomination_id=nomination.id, **NETWORK_SHARING)
+        session.add(link)
+        _flush_circle(session)
+        session.add(SupportChange(young_id=young.id, kind=ChangeKind.PERSON_ADDED, by_id=actor.id, link_id=link.id))
+    nomination.status = NominationStatus.INVITED
+    nomination.email = email
+    nomination.user_id = user.id
+    nomination.decided_at = utcnow()
+    nomination.decided_by_id = actor.id
+    session.flush()
+    notify(
+        session,
+        young,
+        kind="nomination_invited",
+        title=_l("%(person)s is in your support circle now", person=nomination.name),
+        body=_l("They see nothing of yours until you say so. Choose what they may see."),
+        url=_link_path(link),
+    )
+    if token is None:
+        notify(
+            session,
+            user,
+            kind="support_added",
+            title=_l("%(name)s added you to their support circle", name=young.display_name),
+            body=_l("They decide what you can see. Get in touch and say hello."),
+        )
+    return Invited(user, link, token)
+
+
+def decline_nomination(session: Session, *, actor: User, nomination: Nomination, reason: str) -> Nomination:
+    """The staff cannot invite this person, and say why in words the young person reads."""
+    _require_staff(actor)
+    reason = _text(reason, code="reason", limit=500, required=_l("Write a few kind words about why."))
+    nomination = _lock_nomination(session, nomination)
+    _require_waiting(nomination)
+    nomination.status = NominationStatus.DECLINED
+    nomination.reason = reason
+    nomination.decided_at = utcnow()
+    nomination.decided_by_id = actor.id
+    session.flush()
+    notify(
+        session,
+        session.get(User, nomination.young_id),
+        kind="nomination_declined",
+        title=_l("About %(person)s, whom you suggested", person=nomination.name),
+        body=_l("The staff could not invite them this time. Read why on your support page."),
+        url=_young_path(),
+    )
+    return nomination
+
+
+def nominations_for_staff(session: Session) -> list[tuple[Nomination, User]]:
+    """Waiting first, oldest first; then the answered ones, newest first."""
+    rows = session.exec(
+        select(Nomination, User)
+        .join(User, User.id == Nomination.young_id)
+        .order_by(Nomination.created_at.desc(), Nomination.id.desc())
+        .limit(STAFF_LIST_LIMIT)
+    ).all()
+    waiting = [row for row in rows if row[0].status == NominationStatus.WAITING]
+    waiting.reverse()
+    return waiting + [row for row in rows if row[0].status != NominationStatus.WAITING]
+
+
+# --- profiles -----------------------------------------------------------------------------------
+
+
+def _profile_for_update(session: Session, user_id: int) -> SupporterProfile:
+    profile = session.exec(
+        select(SupporterProfile)
+        .where(SupporterProfile.user_id == user_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+    if profile is None:
+        profile = SupporterProfile(user_id=user_id)
+        session.add(profile)
+    return profile
+
+
+def save_profile(
+    session: Session,
+    *,
+    actor: User,
+    about: str,
+    helps_with: list[str],
+    languages: str,
+    reachable: str,
+    phone: str,
+) -> SupporterProfile:
+    """A support person or mentor tells young people who they are, in their own voice."""
+    if supporter_kind(actor) is None:
+        raise Forbidden("not_supporter")
+    unknown = set(helps_with) - set(LifeArea)
+    if unknown:
+        raise Invalid("helps_with", str(_l("Choose from the list.")))
+    values = {
+        "about": _text(about, code="about", limit=500),
+        "helps_with": ",".join(area for area in LifeArea if area in helps_with),
+        "languages": _text(languages, code="languages", limit=120),
+        "reachable": _text(reachable, code="reachable", limit=200),
+        "phone": _text(phone, code="phone", limit=30),
+    }
+    _lock_user(session, actor)
+    profile = _profile_for_update(session, actor.id)
+    for name, value in values.items():
+        setattr(profile, name, value)
+    profile.updated_at = utcnow()
+    session.flush()
+    return profile
+
+
+def save_listing(
+    session: Session,
+    *,
+    actor: User,
+    person: User,
+    listed: bool,
+    organisation: str,
+    agreement_on: date | None,
+    training_on: date | None,
+    staff_contact_id: int | None,
+) -> SupporterProfile:
+    """Staff decide who is in the directory. A volunteer mentor needs a signed agreement and
+    the intro training first; someone from a young person's own network is never listed."""
+    _require_staff(actor)
+    kind = supporter_kind(person)
+    if kind is None:
+        raise _person_gone()
+    organisation = _text(organisation, code="organisation", limit=120)
+    if staff_contact_id is not None:
+        contact = session.get(User, staff_contact_id)
+        if contact is None or not contact.is_staff_member or contact.disabled_at is not None:
+            raise Invalid("staff_contact_id", str(_l("Choose someone from the staff.")))
+    if listed and kind == SupportType.NETWORK:
+        raise Invalid("listed", str(_l("People from a young person's own network are never listed.")))
+    if listed and kind == MENTOR and (agreement_on is None or training_on is None):
+        raise Invalid(
+            "listed",
+            str(_l("A volunteer mentor can be listed once the agreement and the intro training are recorded.")),
+        )
+    profile = _profile_for_update(session, person.id)
+    profile.listed = listed
+    profile.organisation = organisation
+    profile.agreement_on = agreement_on
+    profile.training_on = training_on
+    profile.staff_contact_id = staff_contact_id
+    profile.updated_at = utcnow()
+    session.flush()
+    return profile
+
+
+@dataclass(frozen=True)
+class SupporterRow:
+    user: User
+    profile: SupporterProfile | None
+
+    @property
+    def kind_label(self):
+        return kind_label(supporter_kind(self.user))
+
+    @property
+    def listed(self) -> bool:
+        return bool(self.profile and self.profile.listed)
+
+    @property
+    def filled_in(self) -> bool:
+        return bool(self.profile and self.profile.about)
+
+
+def supporters(session: Session) -> list[SupporterRow]:
+    """Every support person and mentor, listed or not, profile or not."""
+    rows = session.exec(
+        select(User, SupporterProfile)
+        .outerjoin(SupporterProfile, SupporterProfile.user_id == User.id)
+        .where(or_(User.support_type.is_not(None), User.is_mentor))
+        .order_by(User.name, User.id)
+        .limit(STAFF_LIST_LIMIT)
+    ).all()
+    return [SupporterRow(user, profile) for user, profile in rows]
+
+
+def staff_choices(session: Session) -> list[User]:
+    return list(
+        session.exec(
+            select(User).where(or_(User.is_staff, User.is_admin), User.disabled_at.is_(None)).order_by(User.name)
+        ).all()
+    )
