@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from flask_babel import force_locale
 from sqlmodel import select
 
 from hub.accounts.models import User
@@ -23,7 +24,7 @@ def people(world):
     """Sara (young), her caseworker Hanne who may see the plan, and a mentor outside her circle."""
     with world() as s:
         sara = make_user(s, is_young=True, preferred_name="Sara", locale="en")
-        hanne = make_user(s, support_type="caseworker", preferred_name="Hanne")
+        hanne = make_user(s, support_type="caseworker", preferred_name="Hanne", locale="en")
         mentor = make_user(s, is_mentor=True)
         s.add(SupportLink(young_id=sara.id, supporter_id=hanne.id, see_plan=True))
     return {"sara": sara.id, "hanne": hanne.id, "mentor": mentor.id}
@@ -257,14 +258,19 @@ def test_the_history_reads_in_plain_words_from_a_day(world, people):
         old.at = datetime(2020, 1, 1, 12, tzinfo=AARHUS)
         s.add(old)
         s.flush()
-        texts = [c.text for c in queries.changes_since(s, young_id=sara.id, since=date(2021, 1, 1), viewer=hanne)]
+        with force_locale("en"):
+            texts = [c.text for c in queries.changes_since(s, young_id=sara.id, since=date(2021, 1, 1), viewer=hanne)]
         assert texts == [
             "You commented on the goal “Egen lejlighed”",
             "Sara moved the goal “Egen lejlighed” from Not started to Done",
             "Sara added the goal “Egen lejlighed”",
         ]
-        everything = queries.changes_since(s, young_id=sara.id, since=date(2019, 12, 31), viewer=sara)
+        with force_locale("en"):
+            everything = queries.changes_since(s, young_id=sara.id, since=date(2019, 12, 31), viewer=sara)
         assert everything[-1].text == "You added the goal “Gammelt mål”"
+        with force_locale("da"):
+            texts = [c.text for c in queries.changes_since(s, young_id=sara.id, since=date(2021, 1, 1), viewer=hanne)]
+        assert texts[0] == "Du har kommenteret målet “Egen lejlighed”"  # "Du", not "Dig": the one who did it
 
 
 def test_since_defaults_to_the_last_check_in_or_thirty_days(world, people):

@@ -25,7 +25,7 @@ def listed(session, **fields):
         "about": fields.pop("about", "I grew up in care myself."),
         "helps_with": fields.pop("helps_with", "housing,economy"),
     }
-    user = make_user(session, **{"support_type": "caseworker", **fields})
+    user = make_user(session, **{"support_type": "caseworker", "locale": "en", **fields})
     session.add(
         SupporterProfile(user_id=user.id, listed=True, phone="12 34 56 78", reachable="Weekdays 9-15", **profile)
     )

@@ -29,7 +29,7 @@ def young(login_as):
 
 
 def test_leaving_pauses_what_is_on_keeps_everything_and_tells_staff(client, world, young, make):
-    staff = make.user(is_staff=True)
+    staff = make.user(is_staff=True, locale="en")
     mentor = make.user(is_mentor=True)
     with world() as s:
         s.add(SupportLink(young_id=young.id, supporter_id=mentor.id, is_primary=True))
@@ -58,7 +58,7 @@ def test_leaving_pauses_what_is_on_keeps_everything_and_tells_staff(client, worl
 
 
 def test_the_welcome_back_card_shows_only_while_away(client, world, young, make):
-    staff = make.user(is_staff=True)
+    staff = make.user(is_staff=True, locale="en")
     assert 'id="home-welcome-back"' not in client.get("/").get_data(as_text=True)
     paused = add_item(world, young.id, add_option(world), status=ItemStatus.ACTIVE, level=1)
     client.post("/support/leave", data={})
