@@ -111,10 +111,17 @@ def in_circle(session: Session, viewer: User, young_id: int) -> bool:
 
 def may_see(session: Session, viewer: User, young_id: int, area: Area | str) -> bool:
     """May `viewer` see this area of the young person's things right now?"""
+    # A young person looking at their own things needs no link, so none is looked up.
+    link = None if viewer.id == young_id else open_link(session, young_id=young_id, supporter_id=viewer.id)
+    return sees(viewer, young_id, link, area)
+
+
+def sees(viewer: User, young_id: int, link: SupportLink | None, area: Area | str) -> bool:
+    """`may_see` for a link already loaded (the viewer's open link to the young person, or None),
+    so a list of young people costs no query per person."""
     area = Area(area)
     if viewer.id == young_id:
         return True
-    link = open_link(session, young_id=young_id, supporter_id=viewer.id)
     if link is not None and link.may_see(area):
         return True
     return viewer.is_staff_member and area in STAFF_AREAS

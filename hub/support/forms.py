@@ -1,5 +1,5 @@
-"""Forms for the young person's circle and the support person's own profile. They parse;
-the rules live in hub.support.services, which name the field a message belongs beside."""
+"""Forms for the young person's circle and the support person's own profile. They parse; the rules
+live in hub.support.services, .nominations and .profiles, which name the field a message belongs beside."""
 
 from __future__ import annotations
 

@@ -1,15 +1,14 @@
-"""Compose your support: the menu of options, asking, staff deciding, and the open door.
+"""Compose your support: the menu of options, asking, and staff deciding.
 
 A young person asks for an option; staff switch it on at a level (a little, some, a lot),
 scale it up or down, pause, resume or end it, always together with the young person. Every
-change is a `SupportChange` row, so the history can be read and counted. Changing an item
-locks its row first, so two staff members cannot decide the same request twice at once.
-Leaving deletes nothing: active support is paused and the door stays open.
+change is a `SupportChange` row, so the history can be read and counted (hub.support.history).
+Changing an item locks its row first, so two staff members cannot decide the same request twice
+at once. Stepping away and coming back are in hub.support.open_door, built on the helpers here.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
@@ -17,7 +16,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_
+from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -33,7 +32,6 @@ from hub.support.models import (
     OptionKind,
     SupportChange,
     SupportItem,
-    SupportLink,
     SupportOption,
 )
 
@@ -113,7 +111,7 @@ def level_label(level: int | None) -> str:
     return str(LEVEL_LABELS.get(level, "")) if level else ""
 
 
-def _require_staff(actor: User) -> None:
+def require_staff(actor: User) -> None:
     if not actor.is_staff_member:
         raise Forbidden("only_staff", _("Only the staff at the hub can do this."))
 
@@ -122,23 +120,23 @@ def _active_staff(session: Session) -> list[User]:
     return list(session.exec(select(User).where((User.is_staff | User.is_admin) & User.disabled_at.is_(None))))
 
 
-def _tell_staff(session: Session, *, skip: User | None = None, kind: str, title, body, url: str) -> None:
+def tell_staff(session: Session, *, skip: User | None = None, kind: str, title, body, url: str) -> None:
     for person in _active_staff(session):
         if skip is None or person.id != skip.id:
             notify(session, person, kind=kind, title=title(person), body=body, url=url)
 
 
-def _person_path(young_id: int) -> str:
+def person_path(young_id: int) -> str:
     return f"/staff/support/people/{young_id}"  # services run outside requests too
 
 
-def _record(session: Session, young_id: int, kind: ChangeKind, *, by: User | None, **fields) -> SupportChange:
+def record_change(session: Session, young_id: int, kind: ChangeKind, *, by: User | None, **fields) -> SupportChange:
     change = SupportChange(young_id=young_id, kind=kind, by_id=by.id if by else None, **fields)
     session.add(change)
     return change
 
 
-def _text(value: str | None, limit: int, field: str, *, required: str | None = None) -> str:
+def clean_text(value: str | None, limit: int, field: str, *, required: str | None = None) -> str:
     value = (value or "").strip()
     if required and not value:
         raise InvalidItem({field: required})
@@ -217,7 +215,7 @@ def ask_for(session: Session, *, actor: User, option_id: int, wish: str = "") ->
     """A young person asks for an option, perhaps in their own words; the staff hear of it."""
     if not actor.is_young:
         raise Forbidden("only_young", _("Young people ask for support here."))
-    wish = _text(wish, WISH_MAX, "wish")
+    wish = clean_text(wish, WISH_MAX, "wish")
     option = session.get(SupportOption, option_id)
     if option is None or not option.active:
         raise NotFound("unknown_option", _("We could not find that kind of support."))
@@ -232,17 +230,19 @@ def ask_for(session: Session, *, actor: User, option_id: int, wish: str = "") ->
     except IntegrityError:
         raise Conflict("already_open", already) from None
     if actor.left_at is not None:
+        from hub.support.open_door import come_back  # here, not at the top: open_door imports this module
+
         come_back(session, actor=actor, young=actor)  # asking for support is coming back
-    _record(session, actor.id, ChangeKind.REQUESTED, by=actor, item_id=item.id, option_id=option.id, reason=wish)
+    record_change(session, actor.id, ChangeKind.REQUESTED, by=actor, item_id=item.id, option_id=option.id, reason=wish)
     session.flush()
-    _tell_staff(
+    tell_staff(
         session,
         kind="support_request",
         title=lambda person: _l(
             "%(name)s asks for: %(option)s", name=actor.display_name, option=option_name(option, person.locale)
         ),
         body=wish or _l("Talk it through with them, then decide together."),
-        url=_person_path(actor.id),
+        url=person_path(actor.id),
     )
     return item
 
@@ -266,7 +266,7 @@ def withdraw(session: Session, *, actor: User, item: SupportItem) -> SupportItem
         raise Conflict("not_waiting", _("The staff have already answered this request, so it cannot be taken back."))
     item.status = ItemStatus.WITHDRAWN
     item.updated_at = utcnow()
-    _record(session, actor.id, ChangeKind.WITHDRAWN, by=actor, item_id=item.id, option_id=item.option_id)
+    record_change(session, actor.id, ChangeKind.WITHDRAWN, by=actor, item_id=item.id, option_id=item.option_id)
     session.flush()
     return item
 
@@ -275,7 +275,7 @@ def withdraw(session: Session, *, actor: User, item: SupportItem) -> SupportItem
 
 
 def _locked(session: Session, actor: User, item: SupportItem, action: str) -> tuple[SupportOption, User]:
-    _require_staff(actor)
+    require_staff(actor)
     session.refresh(item, with_for_update=True)
     if item.status not in ACTIONS[action]:
         raise Conflict(f"cannot_{action}", str(NOT_NOW[action]))
@@ -332,7 +332,9 @@ def activate(
     if option.kind == OptionKind.DIGITAL_CONTACT:
         item.agreed_on, item.agreed_with_id = agreed_on, agreed_with_id
     item.status, item.level, item.note, item.updated_at = ItemStatus.ACTIVE, level, "", utcnow()
-    _record(session, young.id, ChangeKind.ACTIVATED, by=actor, item_id=item.id, option_id=option.id, level_after=level)
+    record_change(
+        session, young.id, ChangeKind.ACTIVATED, by=actor, item_id=item.id, option_id=option.id, level_after=level
+    )
     session.flush()
     _tell_young(
         session,
@@ -351,7 +353,7 @@ def adjust(session: Session, *, actor: User, item: SupportItem, level: int | Non
     if level is not None and level == item.level:
         errors["level"] = _("That is the level it has now. Choose another.")
     try:
-        reason = _text(reason, REASON_MAX, "reason", required=_("Write why, in a few words."))
+        reason = clean_text(reason, REASON_MAX, "reason", required=_("Write why, in a few words."))
     except InvalidItem as error:
         errors.update(error.errors)
     if errors:
@@ -359,7 +361,7 @@ def adjust(session: Session, *, actor: User, item: SupportItem, level: int | Non
     before = item.level
     kind = ChangeKind.SCALED_UP if level > (before or 0) else ChangeKind.SCALED_DOWN
     item.level, item.updated_at = level, utcnow()
-    _record(
+    record_change(
         session,
         young.id,
         kind,
@@ -383,14 +385,14 @@ def adjust(session: Session, *, actor: User, item: SupportItem, level: int | Non
 def decline(session: Session, *, actor: User, item: SupportItem, reason: str) -> SupportItem:
     """Say no for now, and always say why: the young person reads the reason."""
     option, young = _locked(session, actor, item, "decline")
-    reason = _text(
+    reason = clean_text(
         reason,
         REASON_MAX,
         "reason",
         required=_("Write a few kind words about why, so %(name)s understands.", name=young.display_name),
     )
     item.status, item.note, item.updated_at = ItemStatus.DECLINED, reason, utcnow()
-    _record(session, young.id, ChangeKind.DECLINED, by=actor, item_id=item.id, option_id=option.id, reason=reason)
+    record_change(session, young.id, ChangeKind.DECLINED, by=actor, item_id=item.id, option_id=option.id, reason=reason)
     session.flush()
     _tell_young(
         session,
@@ -437,10 +439,10 @@ SIMPLE = {
 
 def _simple(session: Session, actor: User, item: SupportItem, action: str, reason: str) -> SupportItem:
     option, young = _locked(session, actor, item, action)
-    reason = _text(reason, REASON_MAX, "reason")
+    reason = clean_text(reason, REASON_MAX, "reason")
     status, kind, title, body = SIMPLE[action]
     item.status, item.updated_at = status, utcnow()
-    _record(
+    record_change(
         session,
         young.id,
         kind,
@@ -454,180 +456,3 @@ def _simple(session: Session, actor: User, item: SupportItem, action: str, reaso
     session.flush()
     _tell_young(session, young, title(option_name(option, young.locale)), body)
     return item
-
-
-# --- the open door -----------------------------------------------------------------------------
-
-
-def leave(session: Session, *, actor: User, young: User, reason: str = "") -> bool:
-    """The young person steps away (or staff record it): active support pauses, nothing is deleted.
-
-    Doing it twice is the same as once; returns whether anything changed.
-    """
-    _require_self_or_staff(actor, young)
-    reason = _text(reason, REASON_MAX, "reason")
-    session.refresh(young, with_for_update=True)
-    if young.left_at is not None:
-        return False
-    young.left_at = utcnow()
-    _record(session, young.id, ChangeKind.LEFT, by=actor, reason=reason)
-    active = session.exec(
-        select(SupportItem).where(SupportItem.young_id == young.id, SupportItem.status == ItemStatus.ACTIVE)
-    ).all()
-    for item in active:
-        item.status, item.updated_at = ItemStatus.PAUSED, utcnow()
-        _record(
-            session,
-            young.id,
-            ChangeKind.PAUSED,
-            by=actor,
-            item_id=item.id,
-            option_id=item.option_id,
-            level_before=item.level,
-            level_after=item.level,
-            reason=str(_l("Stepped away for a while")),
-        )
-    session.flush()
-    if actor.id == young.id:
-        _tell_staff(
-            session,
-            kind="support_left",
-            title=lambda _person: _l("%(name)s has stepped away for a while", name=young.display_name),
-            body=_l("Their active support is paused. Nothing is deleted, and the door stays open."),
-            url=_person_path(young.id),
-        )
-    else:
-        notify(
-            session,
-            young,
-            kind="support_left",
-            title=_l("Your support is paused for now"),
-            body=_l("Nothing is deleted. Whenever you are ready, the door is open: come back from the app."),
-            url="/",
-        )
-    return True
-
-
-def come_back(session: Session, *, actor: User, young: User) -> bool:
-    """The door opens again. Paused support stays paused until staff resume it with them."""
-    _require_self_or_staff(actor, young)
-    session.refresh(young, with_for_update=True)
-    if young.left_at is None:
-        return False
-    young.left_at = None
-    _record(session, young.id, ChangeKind.RETURNED, by=actor)
-    session.flush()
-    _tell_staff(
-        session,
-        skip=actor,
-        kind="support_returned",
-        title=lambda _person: _l("%(name)s is back", name=young.display_name),
-        body=_l("Paused support stays paused until you start it again together."),
-        url=_person_path(young.id),
-    )
-    if actor.id != young.id:
-        notify(
-            session,
-            young,
-            kind="support_returned",
-            title=_l("Welcome back"),
-            body=_l("Your paused support starts again when you and the staff agree on it."),
-            url="/support/options",
-        )
-    return True
-
-
-def _require_self_or_staff(actor: User, young: User) -> None:
-    if not young.is_young:
-        raise NotFound("not_found", _("We could not find that person."))
-    if actor.id != young.id:
-        _require_staff(actor)
-
-
-def open_door_for(session: Session, young: User) -> dict | None:
-    """For the welcome-back card: when they left and how much support is paused."""
-    if not young.is_young or young.left_at is None:
-        return None
-    paused = session.exec(
-        select(func.count())
-        .select_from(SupportItem)
-        .where(SupportItem.young_id == young.id, SupportItem.status == ItemStatus.PAUSED)
-    ).one()
-    return {"left_at": young.left_at, "paused": paused}
-
-
-# --- history -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class HistoryLine:
-    change: SupportChange
-    text: str
-    by_name: str | None
-
-
-def history(session: Session, young_id: int) -> list[HistoryLine]:
-    """Every change to the young person's support, newest first, in plain words."""
-    changes = session.exec(
-        select(SupportChange)
-        .where(SupportChange.young_id == young_id)
-        .order_by(SupportChange.at.desc(), SupportChange.id.desc())
-    ).all()
-    options = _by_id(session, SupportOption, {c.option_id for c in changes})
-    links = _by_id(session, SupportLink, {c.link_id for c in changes})
-    people = _by_id(session, User, {c.by_id for c in changes} | {link.supporter_id for link in links.values()})
-    lines = []
-    for change in changes:
-        option = options.get(change.option_id)
-        link = links.get(change.link_id)
-        person = people.get(link.supporter_id) if link else None
-        words = _words(
-            change,
-            option_name(option) if option else _("support"),
-            person.name if person else _("someone"),
-        )
-        by = people.get(change.by_id)
-        lines.append(HistoryLine(change, words, by.name if by else None))
-    return lines
-
-
-def _by_id(session: Session, model, ids: set[int | None]) -> dict:
-    ids = {i for i in ids if i is not None}
-    if not ids:
-        return {}
-    return {row.id: row for row in session.exec(select(model).where(model.id.in_(ids)))}
-
-
-def _words(change: SupportChange, option: str, person: str) -> str:
-    before, after = level_label(change.level_before), level_label(change.level_after)
-    words = {
-        ChangeKind.REQUESTED: lambda: _("Asked for: %(option)s", option=option),
-        ChangeKind.ACTIVATED: lambda: _("%(option)s started, with %(level)s", option=option, level=after),
-        ChangeKind.SCALED_UP: lambda: _(
-            "%(option)s: more, from %(before)s to %(after)s", option=option, before=before, after=after
-        ),
-        ChangeKind.SCALED_DOWN: lambda: _(
-            "%(option)s: less, from %(before)s to %(after)s", option=option, before=before, after=after
-        ),
-        ChangeKind.PAUSED: lambda: _("%(option)s paused", option=option),
-        ChangeKind.RESUMED: lambda: _("%(option)s started again", option=option),
-        ChangeKind.DECLINED: lambda: _("%(option)s: not this time", option=option),
-        ChangeKind.ENDED: lambda: _("%(option)s ended", option=option),
-        ChangeKind.WITHDRAWN: lambda: _("Took back the request for %(option)s", option=option),
-        ChangeKind.PRIMARY_CHOSEN: lambda: _("Chose %(person)s as main support person", person=person),
-        ChangeKind.PERSON_ADDED: lambda: _("%(person)s joined the circle", person=person),
-        ChangeKind.PERSON_ENDED: lambda: _("%(person)s is no longer in the circle", person=person),
-        ChangeKind.LEFT: lambda: _("Stepped away for a while. The door stays open."),
-        ChangeKind.RETURNED: lambda: _("Came back"),
-    }
-    return words[change.kind]() if change.kind in words else change.kind
-
-
-def change_counts(lines: list[HistoryLine]) -> dict[str, int]:
-    """How often support went up, down, and was paused: for staff and for evaluation."""
-    kinds = Counter(line.change.kind for line in lines)
-    return {
-        "up": kinds[ChangeKind.SCALED_UP],
-        "down": kinds[ChangeKind.SCALED_DOWN],
-        "paused": kinds[ChangeKind.PAUSED],
-    }

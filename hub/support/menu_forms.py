@@ -1,4 +1,4 @@
-"""Forms for young people composing their support. They only parse; the rules live in menu.py."""
+"""Forms for young people composing their support. They only parse; the rules live in menu.py and open_door.py."""
 
 from __future__ import annotations
 

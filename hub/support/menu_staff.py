@@ -18,9 +18,9 @@ from hub.support.menu import (
     NAME_MAX,
     SEARCH_LIMIT,
     STATUS_LABELS,
-    _require_staff,
     level_label,
     option_name,
+    require_staff,
 )
 from hub.support.models import (
     AREA_LABELS,
@@ -90,7 +90,7 @@ def open_sparring(session: Session) -> list[tuple[SparringRequest, User]]:
 
 def close_sparring(session: Session, *, actor: User, sparring: SparringRequest) -> SparringRequest:
     """A staff member has talked with the mentor. Marking it twice is the same as once."""
-    _require_staff(actor)
+    require_staff(actor)
     session.refresh(sparring, with_for_update=True)
     if sparring.answered_at is None:
         sparring.answered_at, sparring.answered_by_id = utcnow(), actor.id
@@ -224,7 +224,7 @@ def save_option(
     session: Session, *, actor: User, data: OptionInput, option: SupportOption | None = None
 ) -> SupportOption:
     """Add an option to the end of the menu, or change one. Existing items keep pointing at it."""
-    _require_staff(actor)
+    require_staff(actor)
     errors = option_problems(data)
     if errors:
         raise InvalidOption(errors)
@@ -243,7 +243,7 @@ def save_option(
 
 def move_option(session: Session, *, actor: User, option: SupportOption, direction: str) -> None:
     """One step up or down among the options of its kind (active or retired)."""
-    _require_staff(actor)
+    require_staff(actor)
     if direction not in ("up", "down"):
         raise Invalid("direction_missing", _("Choose up or down."))
     ordered = list(
@@ -266,7 +266,7 @@ def move_option(session: Session, *, actor: User, option: SupportOption, directi
 
 def set_option_active(session: Session, *, actor: User, option: SupportOption, active: bool) -> SupportOption:
     """Retire an option or bring it back. Items young people already have are not touched."""
-    _require_staff(actor)
+    require_staff(actor)
     session.refresh(option, with_for_update=True)
     option.active = active
     session.flush()

@@ -12,7 +12,8 @@ from hub.accounts.models import Role, User
 from hub.db import get_session
 from hub.errors import Conflict
 from hub.htmx import hx_redirect, render
-from hub.support import menu
+from hub.support import menu, open_door
+from hub.support.history import history_lines
 from hub.support.menu_forms import AskForm, LeaveForm
 from hub.support.models import ItemStatus, SupportItem
 
@@ -78,7 +79,7 @@ def withdraw(item_id: int):
 @bp.route("/history")
 @roles_required(Role.YOUNG)
 def history():
-    return render("support_menu/history.html", lines=menu.history(get_session(), current_user.id))
+    return render("support_menu/history.html", lines=history_lines(get_session(), current_user.id))
 
 
 # --- the open door -----------------------------------------------------------------------------
@@ -91,7 +92,7 @@ def leave():
     db = get_session()
     if form.validate_on_submit():
         try:
-            menu.leave(db, actor=me(), young=me(), reason=form.reason.data)
+            open_door.leave(db, actor=me(), young=me(), reason=form.reason.data)
         except menu.InvalidItem as error:
             form.add_errors(error.errors)
         else:
@@ -104,7 +105,7 @@ def leave():
 @bp.route("/return", methods=["POST"])
 @roles_required(Role.YOUNG)
 def come_back():
-    if menu.come_back(get_session(), actor=me(), young=me()):
+    if open_door.come_back(get_session(), actor=me(), young=me()):
         flash(_("Welcome back! Paused support starts again when you and the staff agree on it."), "success")
     return hx_redirect(url_for("core.home"))
 
@@ -125,4 +126,4 @@ def open_door_for(user: User) -> dict | None:
     """When a young person has stepped away: when, and how much support is paused. Else None."""
     if not user.is_authenticated:
         return None
-    return menu.open_door_for(get_session(), user)
+    return open_door.open_door_for(get_session(), user)

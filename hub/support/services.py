@@ -1,32 +1,32 @@
 """The support circle: a young person finds and chooses support people, decides what each may
-see, ends a relationship when they want, and nominates people from their own network.
+see, ends a relationship when they want, and sees who looked.
 
-Who may see what is answered in hub.support.circle; this module changes the circle. Every
-change to the circle is also a `SupportChange` row, so the history stays readable. A young
-person's circle changes only with their user row locked, so two taps at once (or two phones)
-cannot leave two primary support people; the partial unique index backs that up.
+Who may see what is answered in hub.support.circle; this module changes the circle. Nominations
+from the young person's own network are in hub.support.nominations, and supporters' directory
+profiles in hub.support.profiles; both build on the small helpers here. Every change to the
+circle is also a `SupportChange` row, so the history stays readable. A young person's circle
+changes only with their user row locked, so two taps at once (or two phones) cannot leave two
+primary support people; the partial unique index backs that up.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from urllib.parse import quote
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, or_, select
+from sqlmodel import Session, select
 
-from hub.accounts import services as accounts
 from hub.accounts.models import ROLE_LABELS, SUPPORT_TYPE_LABELS, Role, SupportType, User
 from hub.db import utcnow
 from hub.errors import Conflict, Forbidden, Invalid, NotFound
 from hub.notifications.services import notify
 from hub.plans.models import LIFE_AREA_LABELS, LifeArea
 from hub.support.circle import (
-    DEFAULT_SHARING,
     MENTOR,
     STAFF_AREAS,
     default_sharing,
@@ -40,18 +40,14 @@ from hub.support.models import (
     Area,
     ChangeKind,
     CircleView,
-    Nomination,
-    NominationStatus,
     SupportChange,
     SupporterProfile,
     SupportLink,
 )
 
 SHARING_FIELDS = ("see_plan", "see_bookings", "see_wellbeing", "see_klip", "may_message")
-NETWORK_SHARING = {**DEFAULT_SHARING[SupportType.NETWORK], "may_message": False}
-MAX_WAITING_NOMINATIONS = 5
 LATEST_LOOKS = 20
-STAFF_LIST_LIMIT = 300
+STAFF_LIST_LIMIT = 300  # the staff's lists of nominations and supporters
 
 # The kinds a young person can filter the directory by; network people are never listed.
 DIRECTORY_KINDS = [kind for kind in SupportType if kind != SupportType.NETWORK] + [MENTOR]
@@ -67,15 +63,6 @@ def kind_label(kind: str | None):
 def area_labels(helps_with: str) -> list:
     chosen = set(helps_with.split(","))
     return [LIFE_AREA_LABELS[area] for area in LifeArea if area in chosen]
-
-
-def _young_path() -> str:
-    return "/support"
-
-
-def _link_path(link: SupportLink) -> str:
-    # Services also run outside a request, where url_for cannot build a path.
-    return f"/support/circle/{link.id}"
 
 
 def _staff_path(young: User) -> str:
@@ -271,12 +258,12 @@ def visibility(session: Session, *, young: User) -> Visibility:
 # --- changing the circle ----------------------------------------------------------------------
 
 
-def _require_young(actor: User) -> None:
+def require_young(actor: User) -> None:
     if not actor.is_young:
         raise Forbidden("not_young", str(_l("Only young people choose their support here.")))
 
 
-def _lock_user(session: Session, user: User) -> User:
+def lock_user(session: Session, user: User) -> User:
     locked = session.exec(select(User).where(User.id == user.id).with_for_update()).one()
     # Whatever this request read before it held the lock may have changed since: read it afresh.
     session.expire_all()
@@ -289,24 +276,24 @@ def _lock_link(session: Session, link: SupportLink) -> SupportLink:
     ).one()
 
 
-def _person_gone() -> NotFound:
+def person_gone() -> NotFound:
     return NotFound("not_found", str(_l("We could not find that person.")))
 
 
 def _require_choosable(session: Session, young: User, person: User) -> None:
     if not may_view_person(session, young, person) or not person.is_active:
-        raise _person_gone()
+        raise person_gone()
 
 
 def _record(session: Session, young: User, kind: ChangeKind, link: SupportLink, **values) -> None:
     session.add(SupportChange(young_id=young.id, kind=kind, by_id=young.id, link_id=link.id, **values))
 
 
-def _staff(session: Session) -> list[User]:
+def staff_members(session: Session) -> list[User]:
     return list(session.exec(select(User).where(User.is_staff, User.disabled_at.is_(None))).all())
 
 
-def _flush_circle(session: Session) -> None:
+def flush_circle(session: Session) -> None:
     """Flush a change to the circle; a clash with the unique indexes is a friendly 409."""
     try:
         with session.begin_nested():
@@ -317,11 +304,27 @@ def _flush_circle(session: Session) -> None:
         ) from None
 
 
+def require_staff(actor: User) -> None:
+    """For the staff's side of nominations and profiles."""
+    if not actor.is_staff_member:
+        raise Forbidden("not_staff")
+
+
+def clean_text(value: str | None, *, code: str, limit: int, required=None) -> str:
+    """Stripped text no longer than `limit`; `required` is what to say when it is empty."""
+    value = (value or "").strip()
+    if required is not None and not value:
+        raise Invalid(code, str(required))
+    if len(value) > limit:
+        raise Invalid(code, str(_l("Keep it under %(max)d characters.", max=limit)))
+    return value
+
+
 def choose_primary(session: Session, *, actor: User, person: User) -> SupportLink:
     """`person` becomes the young person's primary support person. The one before stays in
     the circle as an ordinary member; the young person decides whether to end that too."""
-    _require_young(actor)
-    _lock_user(session, actor)
+    require_young(actor)
+    lock_user(session, actor)
     _require_choosable(session, actor, person)
     before = primary_link(session, young_id=actor.id)
     if before is not None and before.supporter_id == person.id:
@@ -330,12 +333,12 @@ def choose_primary(session: Session, *, actor: User, person: User) -> SupportLin
     added = link is None
     if before is not None:
         before.is_primary = False
-        _flush_circle(session)  # the index allows one primary at a time: step down first
+        flush_circle(session)  # the index allows one primary at a time: step down first
     if link is None:
         link = SupportLink(young_id=actor.id, supporter_id=person.id, **default_sharing(person))
         session.add(link)
     link.is_primary = True
-    _flush_circle(session)
+    flush_circle(session)
     if added:
         _record(session, actor, ChangeKind.PERSON_ADDED, link)
     _record(session, actor, ChangeKind.PRIMARY_CHOSEN, link, supporter_type=supporter_kind(person) or "")
@@ -359,7 +362,7 @@ def choose_primary(session: Session, *, actor: User, person: User) -> SupportLin
                 "You are still in their circle, unless they change that too."
             ),
         )
-    for member in _staff(session):
+    for member in staff_members(session):
         notify(
             session,
             member,
@@ -373,15 +376,15 @@ def choose_primary(session: Session, *, actor: User, person: User) -> SupportLin
 
 def add_to_circle(session: Session, *, actor: User, person: User) -> SupportLink:
     """`person` joins the circle, seeing what their kind sees by default until the young person changes it."""
-    _require_young(actor)
-    _lock_user(session, actor)
+    require_young(actor)
+    lock_user(session, actor)
     _require_choosable(session, actor, person)
     link = open_link(session, young_id=actor.id, supporter_id=person.id)
     if link is not None:
         return link
     link = SupportLink(young_id=actor.id, supporter_id=person.id, **default_sharing(person))
     session.add(link)
-    _flush_circle(session)
+    flush_circle(session)
     _record(session, actor, ChangeKind.PERSON_ADDED, link)
     session.flush()
     notify(
@@ -433,7 +436,7 @@ def end_link(session: Session, *, actor: User, link: SupportLink) -> SupportLink
         ),
     )
     if link.is_primary:
-        for member in _staff(session):
+        for member in staff_members(session):
             notify(
                 session,
                 member,
@@ -454,321 +457,3 @@ def changed_primary_hint(session: Session, *, young: User, link_id: int | None) 
         return None
     person = session.get(User, link.supporter_id)
     return PersonCard(person, profile_of(session, person.id), link)
-
-
-# --- nominations ------------------------------------------------------------------------------
-
-
-def _text(value: str | None, *, code: str, limit: int, required=None) -> str:
-    value = (value or "").strip()
-    if required is not None and not value:
-        raise Invalid(code, str(required))
-    if len(value) > limit:
-        raise Invalid(code, str(_l("Keep it under %(max)d characters.", max=limit)))
-    return value
-
-
-def nominate(
-    session: Session, *, actor: User, name: str, relation: str, email: str = "", phone: str = "", note: str = ""
-) -> Nomination:
-    """The young person suggests someone from their own network; the staff talk to them first."""
-    _require_young(actor)
-    name = _text(name, code="name", limit=120, required=_l("Write their name."))
-    relation = _text(relation, code="relation", limit=200, required=_l("Write how you know them."))
-    email = accounts.normalize_email(_text(email, code="email", limit=254))
-    phone = _text(phone, code="phone", limit=30)
-    note = _text(note, code="note", limit=500)
-    if not email and not phone:
-        raise Invalid("email", str(_l("Write an e-mail or a phone number, so the staff can reach them.")))
-    _lock_user(session, actor)
-    waiting = session.exec(
-        select(func.count())
-        .select_from(Nomination)
-        .where(Nomination.young_id == actor.id, Nomination.status == NominationStatus.WAITING)
-    ).one()
-    if waiting >= MAX_WAITING_NOMINATIONS:
-        raise Conflict(
-            "too_many",
-            str(_l("You have %(count)d suggestions waiting. The staff will answer those first.", count=waiting)),
-        )
-    nomination = Nomination(young_id=actor.id, name=name, relation=relation, email=email, phone=phone, note=note)
-    session.add(nomination)
-    session.flush()
-    for member in _staff(session):
-        notify(
-            session,
-            member,
-            kind="nomination",
-            title=_l("%(name)s suggested %(person)s for their circle", name=actor.display_name, person=name),
-            body=_l("Talk to the person first, then invite them or say why not."),
-            url=f"/staff/support/nominations/{nomination.id}",
-        )
-    return nomination
-
-
-def my_nominations(session: Session, *, young: User) -> list[Nomination]:
-    """Waiting first, then the answered ones; withdrawn ones are gone from view."""
-    rows = session.exec(
-        select(Nomination)
-        .where(Nomination.young_id == young.id, Nomination.status != NominationStatus.WITHDRAWN)
-        .order_by(Nomination.created_at.desc(), Nomination.id.desc())
-    ).all()
-    return sorted(rows, key=lambda n: n.status != NominationStatus.WAITING)
-
-
-def _lock_nomination(session: Session, nomination: Nomination) -> Nomination:
-    return session.exec(
-        select(Nomination)
-        .where(Nomination.id == nomination.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-
-
-def _require_waiting(nomination: Nomination) -> None:
-    if nomination.status != NominationStatus.WAITING:
-        raise Conflict("not_waiting", str(_l("This suggestion has already been answered.")))
-
-
-def withdraw_nomination(session: Session, *, actor: User, nomination: Nomination) -> Nomination:
-    nomination = _lock_nomination(session, nomination)
-    if nomination.young_id != actor.id:
-        raise NotFound("not_found", str(_l("We could not find that page")))
-    _require_waiting(nomination)
-    nomination.status = NominationStatus.WITHDRAWN
-    nomination.decided_at = utcnow()
-    nomination.decided_by_id = actor.id
-    session.flush()
-    return nomination
-
-
-def _require_staff(actor: User) -> None:
-    if not actor.is_staff_member:
-        raise Forbidden("not_staff")
-
-
-@dataclass(frozen=True)
-class Invited:
-    """What inviting a nominee did: a new account with a one-time `token`, or an existing account linked."""
-
-    user: User
-    link: SupportLink
-    token: str | None
-
-    @property
-    def existing(self) -> bool:
-        return self.token is None
-
-
-def invite_nominee(session: Session, *, actor: User, nomination: Nomination, name: str, email: str) -> Invited:
-    """The staff have talked to the person: make their account (or use the one they have) and
-    put them in the circle, seeing nothing until the young person opens something up."""
-    _require_staff(actor)
-    name = _text(name, code="name", limit=120, required=_l("Write their name."))
-    email = accounts.normalize_email(_text(email, code="email", limit=254, required=_l("Write their e-mail.")))
-    nomination = _lock_nomination(session, nomination)
-    _require_waiting(nomination)
-    young = _lock_user(session, session.get(User, nomination.young_id))
-    user = accounts.find_user_by_email(session, email)
-    token = None
-    if user is None:
-        user, token = accounts.invite(
-            session, actor=actor, name=name, email=email, role=Role.SUPPORT, support_type=SupportType.NETWORK
-        )
-    elif user.id == young.id:
-        raise Invalid("email", str(_l("That is the young person's own e-mail.")))
-    elif supporter_kind(user) is None or user.disabled_at is not None:
-        raise Invalid(
-            "email",
-            str(_l("That e-mail belongs to an account that is not a support person. Use another e-mail.")),
-        )
-    link = open_link(session, young_id=young.id, supporter_id=user.id)
-    if link is None:
-        link = SupportLink(young_id=young.id, supporter_id=user.id, nomination_id=nomination.id, **NETWORK_SHARING)
-        session.add(link)
-        _flush_circle(session)
-        session.add(SupportChange(young_id=young.id, kind=ChangeKind.PERSON_ADDED, by_id=actor.id, link_id=link.id))
-    nomination.status = NominationStatus.INVITED
-    nomination.email = email
-    nomination.user_id = user.id
-    nomination.decided_at = utcnow()
-    nomination.decided_by_id = actor.id
-    session.flush()
-    notify(
-        session,
-        young,
-        kind="nomination_invited",
-        title=_l("%(person)s is in your support circle now", person=nomination.name),
-        body=_l("They see nothing of yours until you say so. Choose what they may see."),
-        url=_link_path(link),
-    )
-    if token is None:
-        notify(
-            session,
-            user,
-            kind="support_added",
-            title=_l("%(name)s added you to their support circle", name=young.display_name),
-            body=_l("They decide what you can see. Get in touch and say hello."),
-        )
-    return Invited(user, link, token)
-
-
-def decline_nomination(session: Session, *, actor: User, nomination: Nomination, reason: str) -> Nomination:
-    """The staff cannot invite this person, and say why in words the young person reads."""
-    _require_staff(actor)
-    reason = _text(reason, code="reason", limit=500, required=_l("Write a few kind words about why."))
-    nomination = _lock_nomination(session, nomination)
-    _require_waiting(nomination)
-    nomination.status = NominationStatus.DECLINED
-    nomination.reason = reason
-    nomination.decided_at = utcnow()
-    nomination.decided_by_id = actor.id
-    session.flush()
-    notify(
-        session,
-        session.get(User, nomination.young_id),
-        kind="nomination_declined",
-        title=_l("About %(person)s, whom you suggested", person=nomination.name),
-        body=_l("The staff could not invite them this time. Read why on your support page."),
-        url=_young_path(),
-    )
-    return nomination
-
-
-def nominations_for_staff(session: Session) -> list[tuple[Nomination, User]]:
-    """Waiting first, oldest first; then the answered ones, newest first."""
-    rows = session.exec(
-        select(Nomination, User)
-        .join(User, User.id == Nomination.young_id)
-        .order_by(Nomination.created_at.desc(), Nomination.id.desc())
-        .limit(STAFF_LIST_LIMIT)
-    ).all()
-    waiting = [row for row in rows if row[0].status == NominationStatus.WAITING]
-    waiting.reverse()
-    return waiting + [row for row in rows if row[0].status != NominationStatus.WAITING]
-
-
-# --- profiles -----------------------------------------------------------------------------------
-
-
-def _profile_for_update(session: Session, user_id: int) -> SupporterProfile:
-    profile = session.exec(
-        select(SupporterProfile)
-        .where(SupporterProfile.user_id == user_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).first()
-    if profile is None:
-        profile = SupporterProfile(user_id=user_id)
-        session.add(profile)
-    return profile
-
-
-def save_profile(
-    session: Session,
-    *,
-    actor: User,
-    about: str,
-    helps_with: list[str],
-    languages: str,
-    reachable: str,
-    phone: str,
-) -> SupporterProfile:
-    """A support person or mentor tells young people who they are, in their own voice."""
-    if supporter_kind(actor) is None:
-        raise Forbidden("not_supporter")
-    unknown = set(helps_with) - set(LifeArea)
-    if unknown:
-        raise Invalid("helps_with", str(_l("Choose from the list.")))
-    values = {
-        "about": _text(about, code="about", limit=500),
-        "helps_with": ",".join(area for area in LifeArea if area in helps_with),
-        "languages": _text(languages, code="languages", limit=120),
-        "reachable": _text(reachable, code="reachable", limit=200),
-        "phone": _text(phone, code="phone", limit=30),
-    }
-    _lock_user(session, actor)
-    profile = _profile_for_update(session, actor.id)
-    for name, value in values.items():
-        setattr(profile, name, value)
-    profile.updated_at = utcnow()
-    session.flush()
-    return profile
-
-
-def save_listing(
-    session: Session,
-    *,
-    actor: User,
-    person: User,
-    listed: bool,
-    organisation: str,
-    agreement_on: date | None,
-    training_on: date | None,
-    staff_contact_id: int | None,
-) -> SupporterProfile:
-    """Staff decide who is in the directory. A volunteer mentor needs a signed agreement and
-    the intro training first; someone from a young person's own network is never listed."""
-    _require_staff(actor)
-    kind = supporter_kind(person)
-    if kind is None:
-        raise _person_gone()
-    organisation = _text(organisation, code="organisation", limit=120)
-    if staff_contact_id is not None:
-        contact = session.get(User, staff_contact_id)
-        if contact is None or not contact.is_staff_member or contact.disabled_at is not None:
-            raise Invalid("staff_contact_id", str(_l("Choose someone from the staff.")))
-    if listed and kind == SupportType.NETWORK:
-        raise Invalid("listed", str(_l("People from a young person's own network are never listed.")))
-    if listed and kind == MENTOR and (agreement_on is None or training_on is None):
-        raise Invalid(
-            "listed",
-            str(_l("A volunteer mentor can be listed once the agreement and the intro training are recorded.")),
-        )
-    profile = _profile_for_update(session, person.id)
-    profile.listed = listed
-    profile.organisation = organisation
-    profile.agreement_on = agreement_on
-    profile.training_on = training_on
-    profile.staff_contact_id = staff_contact_id
-    profile.updated_at = utcnow()
-    session.flush()
-    return profile
-
-
-@dataclass(frozen=True)
-class SupporterRow:
-    user: User
-    profile: SupporterProfile | None
-
-    @property
-    def kind_label(self):
-        return kind_label(supporter_kind(self.user))
-
-    @property
-    def listed(self) -> bool:
-        return bool(self.profile and self.profile.listed)
-
-    @property
-    def filled_in(self) -> bool:
-        return bool(self.profile and self.profile.about)
-
-
-def supporters(session: Session) -> list[SupporterRow]:
-    """Every support person and mentor, listed or not, profile or not."""
-    rows = session.exec(
-        select(User, SupporterProfile)
-        .outerjoin(SupporterProfile, SupporterProfile.user_id == User.id)
-        .where(or_(User.support_type.is_not(None), User.is_mentor))
-        .order_by(User.name, User.id)
-        .limit(STAFF_LIST_LIMIT)
-    ).all()
-    return [SupporterRow(user, profile) for user, profile in rows]
-
-
-def staff_choices(session: Session) -> list[User]:
-    return list(
-        session.exec(
-            select(User).where(or_(User.is_staff, User.is_admin), User.disabled_at.is_(None)).order_by(User.name)
-        ).all()
-    )

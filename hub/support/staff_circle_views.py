@@ -14,7 +14,8 @@ from hub.core.qr import qr_svg
 from hub.db import get_session
 from hub.errors import DomainError
 from hub.htmx import hx_redirect, render
-from hub.support import services
+from hub.support import nominations as nominating  # the view functions below share its names
+from hub.support import profiles, services
 from hub.support.circle import supporter_kind
 from hub.support.models import Nomination, NominationStatus
 from hub.support.staff_circle_forms import DeclineNominationForm, InviteNomineeForm, ListingForm
@@ -38,7 +39,7 @@ def get_supporter_or_404(user_id: int) -> User:
 def nominations():
     return render(
         "staff_circle/nominations.html",
-        rows=services.nominations_for_staff(get_session()),
+        rows=nominating.nominations_for_staff(get_session()),
         waiting=NominationStatus.WAITING,
     )
 
@@ -71,7 +72,7 @@ def invite_nominee(nomination_id: int):
     form = InviteNomineeForm()
     if form.validate_on_submit():
         try:
-            invited = services.invite_nominee(
+            invited = nominating.invite_nominee(
                 get_session(), actor=current_user, nomination=nomination, name=form.name.data, email=form.email.data
             )
         except DomainError as error:
@@ -102,7 +103,7 @@ def decline_nomination(nomination_id: int):
     nomination = get_nomination_or_404(nomination_id)
     form = DeclineNominationForm()
     if form.validate_on_submit():
-        services.decline_nomination(get_session(), actor=current_user, nomination=nomination, reason=form.reason.data)
+        nominating.decline_nomination(get_session(), actor=current_user, nomination=nomination, reason=form.reason.data)
         flash(_("Answered. The young person can read your reason."), "info")
         return hx_redirect(url_for("staff_circle.nominations"))
     return _nomination_page(nomination, decline_form=form, status=422)
@@ -114,7 +115,7 @@ def decline_nomination(nomination_id: int):
 @bp.route("/supporters")
 @roles_required(Role.STAFF)
 def supporters():
-    return render("staff_circle/supporters.html", rows=services.supporters(get_session()))
+    return render("staff_circle/supporters.html", rows=profiles.supporters(get_session()))
 
 
 @bp.route("/supporters/<int:user_id>", methods=["GET", "POST"])
@@ -124,10 +125,10 @@ def supporter(user_id: int):
     db = get_session()
     profile = services.profile_of(db, person.id)
     form = ListingForm(obj=profile)
-    form.set_staff(services.staff_choices(db))
+    form.set_staff(profiles.staff_choices(db))
     if form.validate_on_submit():
         try:
-            services.save_listing(
+            profiles.save_listing(
                 db,
                 actor=current_user,
                 person=person,

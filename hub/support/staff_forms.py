@@ -1,4 +1,4 @@
-"""Forms for staff handling support. They only parse; the rules live in menu.py and menu_staff.py."""
+"""Forms for staff handling support. They only parse; the rules live in menu.py, menu_staff.py and open_door.py."""
 
 from __future__ import annotations
 

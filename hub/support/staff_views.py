@@ -13,8 +13,9 @@ from hub.accounts.models import SUPPORT_TYPE_LABELS, Role, User
 from hub.db import get_session
 from hub.errors import Invalid
 from hub.htmx import hx_redirect, render
-from hub.support import menu, menu_staff
+from hub.support import menu, menu_staff, open_door
 from hub.support.circle import MENTOR
+from hub.support.history import change_counts, history_lines
 from hub.support.models import SparringRequest, SupportItem, SupportOption
 from hub.support.staff_forms import ActivateForm, AdjustForm, DeclineForm, OptionForm, ReasonForm
 
@@ -61,7 +62,7 @@ def sparring_done(sparring_id: int):
 def _person_page(young: User, status: int = 200, failed: tuple[int, str, object] | None = None):
     """The person page; `failed` is (item id, action, form) when an action on that item needs fixing."""
     db = get_session()
-    lines = menu.history(db, young.id)
+    lines = history_lines(db, young.id)
     return render(
         "staff_support/person.html",
         status=status,
@@ -69,7 +70,7 @@ def _person_page(young: User, status: int = 200, failed: tuple[int, str, object]
         items=menu_staff.items_of(db, young.id),
         members=menu_staff.circle_of(db, young.id),
         lines=lines,
-        counts=menu.change_counts(lines),
+        counts=change_counts(lines),
         people=menu.agreement_people(db, young.id),
         levels=menu.LEVEL_LABELS,
         kind_labels=KIND_LABELS,
@@ -93,7 +94,7 @@ def record_left(young_id: int):
     form = ReasonForm()
     if form.validate_on_submit():
         try:
-            changed = menu.leave(get_session(), actor=current_user, young=young, reason=form.reason.data)
+            changed = open_door.leave(get_session(), actor=current_user, young=young, reason=form.reason.data)
         except menu.InvalidItem as error:
             form.add_errors(error.errors)
         else:
@@ -107,7 +108,7 @@ def record_left(young_id: int):
 @roles_required(Role.STAFF)
 def record_return(young_id: int):
     young = get_young_or_404(young_id)
-    if menu.come_back(get_session(), actor=current_user, young=young):
+    if open_door.come_back(get_session(), actor=current_user, young=young):
         flash(_("Noted: %(name)s is back. Resume paused support together with them.", name=young.name), "success")
     return hx_redirect(url_for(".person", young_id=young.id) + "#door")
 

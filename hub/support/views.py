@@ -17,7 +17,7 @@ from hub.db import get_session
 from hub.errors import DomainError
 from hub.htmx import hx_redirect, render
 from hub.plans.models import LIFE_AREA_LABELS, LifeArea
-from hub.support import services
+from hub.support import nominations, profiles, services
 from hub.support.circle import primary_link, supporter_kind
 from hub.support.forms import NominateForm, ProfileForm, SharingForm
 from hub.support.models import Nomination, NominationStatus, SupportLink
@@ -71,7 +71,7 @@ def index():
         primary=next((card for card in cards if card.is_primary), None),
         others=[card for card in cards if not card.is_primary],
         before=before,
-        nominations=services.my_nominations(db, young=current_user),
+        nominations=nominations.my_nominations(db, young=current_user),
         waiting=NominationStatus.WAITING,
         declined=NominationStatus.DECLINED,
     )
@@ -174,7 +174,7 @@ def nominate():
     form = NominateForm()
     if form.validate_on_submit():
         try:
-            services.nominate(
+            nominations.nominate(
                 get_session(),
                 actor=current_user,
                 name=form.name.data,
@@ -195,7 +195,7 @@ def nominate():
 @login_required
 def withdraw_nomination(nomination_id: int):
     nomination = get_my_nomination_or_404(nomination_id)
-    services.withdraw_nomination(get_session(), actor=current_user, nomination=nomination)
+    nominations.withdraw_nomination(get_session(), actor=current_user, nomination=nomination)
     flash(_("Your suggestion is withdrawn."), "success")
     return hx_redirect(url_for("support.index"))
 
@@ -213,7 +213,7 @@ def my_profile():
         form.helps_with.data = [area for area in profile.helps_with.split(",") if area in set(LifeArea)]
     if form.validate_on_submit():
         try:
-            services.save_profile(
+            profiles.save_profile(
                 db,
                 actor=current_user,
                 about=form.about.data or "",

@@ -121,7 +121,7 @@ def test_only_one_primary_even_when_the_index_catches_a_race(app, world):
     with world() as s:
         s.add(SupportLink(young_id=sara.id, supporter_id=b.id, is_primary=True))
         with pytest.raises(Conflict) as error:
-            services._flush_circle(s)
+            services.flush_circle(s)
         assert error.value.code == "circle_changed"
         s.rollback()
 

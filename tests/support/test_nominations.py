@@ -9,7 +9,7 @@ from sqlmodel import select
 from hub.accounts.models import AccountToken, User
 from hub.errors import Conflict, Invalid
 from hub.notifications.models import Notification
-from hub.support import services
+from hub.support import nominations
 from hub.support.circle import may_see
 from hub.support.models import ChangeKind, Nomination, NominationStatus, SupportChange, SupportLink
 from tests.factories import make_user
@@ -83,13 +83,13 @@ def test_a_phone_number_alone_is_enough(client, world, young):
 def test_too_many_waiting_suggestions_is_a_clear_no(world):
     with world() as s:
         sara = make_user(s, is_young=True)
-        for number in range(services.MAX_WAITING_NOMINATIONS):
-            services.nominate(s, actor=sara, name=f"Person {number}", relation="friend", phone="12345678")
+        for number in range(nominations.MAX_WAITING_NOMINATIONS):
+            nominations.nominate(s, actor=sara, name=f"Person {number}", relation="friend", phone="12345678")
         with pytest.raises(Conflict) as error:
-            services.nominate(s, actor=sara, name="One more", relation="friend", phone="12345678")
+            nominations.nominate(s, actor=sara, name="One more", relation="friend", phone="12345678")
         assert error.value.code == "too_many"
         with pytest.raises(Invalid) as error:
-            services.nominate(s, actor=sara, name="No way to reach", relation="friend")
+            nominations.nominate(s, actor=sara, name="No way to reach", relation="friend")
         assert error.value.code == "email"
 
 
@@ -166,7 +166,7 @@ def test_a_network_person_sees_nothing_until_the_young_person_opens_an_area(clie
         nomination = Nomination(young_id=sara.id, **{**KIM, "email": kim.email})
         s.add(nomination)
     with world() as s:
-        invited = services.invite_nominee(
+        invited = nominations.invite_nominee(
             s, actor=s.get(User, staff.id), nomination=s.get(Nomination, nomination.id), name="Kim", email=kim.email
         )
         assert invited.existing and invited.token is None

@@ -7,7 +7,8 @@ from sqlmodel import func, select
 
 from hub.accounts.models import User
 from hub.errors import Forbidden, NotFound
-from hub.support import menu, menu_demo
+from hub.support import menu_demo, open_door
+from hub.support.history import change_counts, history_lines
 from hub.support.models import (
     ChangeKind,
     ItemStatus,
@@ -127,10 +128,10 @@ def test_only_the_person_or_staff_open_and_close_the_door(world, make):
     person = make.user(is_young=True)
     other = make.user(is_young=True)
     with pytest.raises(Forbidden), world() as s:
-        menu.leave(s, actor=s.get(User, other.id), young=s.get(User, person.id))
+        open_door.leave(s, actor=s.get(User, other.id), young=s.get(User, person.id))
     with pytest.raises(NotFound), world() as s:
         staff = make_user(s, is_staff=True)
-        menu.leave(s, actor=staff, young=staff)
+        open_door.leave(s, actor=staff, young=staff)
 
 
 def test_the_demo_tells_a_story(world):
@@ -147,8 +148,8 @@ def test_the_demo_tells_a_story(world):
         }
         menu_demo.load(s, by_login)
         sara, mads = by_login["ung"], by_login["mads"]
-        lines = menu.history(s, sara.id)
-        assert menu.change_counts(lines) == {"up": 1, "down": 0, "paused": 1}
+        lines = history_lines(s, sara.id)
+        assert change_counts(lines) == {"up": 1, "down": 0, "paused": 1}
         digital = s.exec(
             select(SupportItem).join(SupportOption).where(SupportOption.kind == OptionKind.DIGITAL_CONTACT)
         ).one()

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from hub.errors import Invalid
-from hub.support import services
+from hub.support import profiles
 from hub.support.models import SupporterProfile
 from tests.factories import make_user
 
@@ -78,11 +78,11 @@ def test_a_mentor_is_listed_only_with_agreement_and_training(world):
         mentor = make_user(s, is_mentor=True)
         values = {"organisation": "Ungdommens Røde Kors", "staff_contact_id": staff.id}
         with pytest.raises(Invalid) as error:
-            services.save_listing(
+            profiles.save_listing(
                 s, actor=staff, person=mentor, listed=True, agreement_on=date(2026, 8, 1), training_on=None, **values
             )
         assert error.value.code == "listed"
-        saved = services.save_listing(
+        saved = profiles.save_listing(
             s,
             actor=staff,
             person=mentor,
