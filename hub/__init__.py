@@ -22,6 +22,8 @@ def create_app(config: dict | None = None) -> Flask:
     from hub.credits.views import bp as credits_bp
     from hub.events.staff_views import bp as staff_events_bp
     from hub.events.views import bp as events_bp
+    from hub.messages.staff_views import bp as staff_messages_bp
+    from hub.messages.views import bp as messages_bp
     from hub.plans.views import bp as plans_bp
     from hub.proposals.views import bp as proposals_bp
     from hub.staff.views import bp as staff_bp
@@ -68,6 +70,8 @@ def create_app(config: dict | None = None) -> Flask:
         staff_support_bp,
         plans_bp,
         checkins_bp,
+        messages_bp,
+        staff_messages_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

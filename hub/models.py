@@ -12,6 +12,18 @@ from hub.credits.models import (  # noqa: F401
     Voucher,
 )
 from hub.events.models import Booking, CalendarFeed, Event  # noqa: F401
+from hub.messages.models import (  # noqa: F401
+    AuditEntry,
+    CannedReply,
+    Conversation,
+    CrisisLine,
+    DutyShift,
+    Message,
+    OpeningHours,
+    ReadMark,
+    TopicRoute,
+    TopicSetting,
+)
 from hub.notifications.models import Notification  # noqa: F401
 from hub.plans.models import Goal, GoalComment, Plan, PlanChange, Step, Suggestion  # noqa: F401
 from hub.proposals.models import Proposal, ProposalBacker, ProposalComment  # noqa: F401

@@ -7,8 +7,9 @@ open event), `{booking}` (a booking of `{young}` on it), `{proposal}` (an idea o
 `{supporter}` (a caseworker in `{young}`'s circle, sharing everything) and `{link}` (that circle
 membership), `{nomination}` (someone `{young}` nominated), `{option}` (a support option) and
 `{item}` (`{young}` asked for it), `{goal}`, `{step}` and `{suggestion}` (in `{young}`'s plan),
-`{checkin}` (the supporter's check-in with `{young}`), `{sparring}` (a mentor's request), all made
-for the test. ANYONE includes
+`{checkin}` (the supporter's check-in with `{young}`), `{sparring}` (a mentor's request),
+`{conversation}` (`{young}` writing to the hub staff), `{supporter_conversation}` (`{young}`
+writing to `{supporter}`), `{canned}` (a canned reply) and `{crisis_line}`, all made for the test. ANYONE includes
 the anonymous visitor; LOGGED_IN does not.
 OWNER marks something only its owner (`{young}`, never a logged-in test role) may see: the
 anonymous visitor is sent to log in, and every role gets 404, as if it did not exist.
@@ -184,6 +185,8 @@ MATRIX = {
     "checkins.delete_wellbeing": ("POST", "/wellbeing/2147483647/delete", OWNER),  # nobody's entry: 404
     "checkins.volunteer": ("GET", "/volunteer", {"mentor"}),
     "checkins.ask_sparring": ("POST", "/volunteer/sparring", {"mentor"}),  # 422 here: nothing written
+    # --- messages (young people, support people, help now) ---
+    # --- messages (staff) ---
     "accounts.logout": ("POST", "/logout", ANYONE),  # last: it ends the login
 }
 
@@ -253,6 +256,7 @@ def support_world(session, young: int) -> dict[str, int]:
     from datetime import date
 
     from hub.checkins.models import CheckIn
+    from hub.messages.models import CannedReply, Conversation, CrisisLine, Message
     from hub.plans.models import Goal, Plan, Step, Suggestion
     from hub.support.models import Nomination, SparringRequest, SupportItem, SupportLink, SupportOption
     from tests.factories import make_user
@@ -279,6 +283,18 @@ def support_world(session, young: int) -> dict[str, int]:
     sparring = SparringRequest(mentor_id=mentor.id, text="Kan vi tale om det?")
     session.add_all([nomination, item, goal, checkin, sparring])
     session.flush()
+    conversation = Conversation(young_id=young, topic="housing", started_by_id=young)
+    supporter_conversation = Conversation(young_id=young, topic="job", supporter_id=supporter.id, started_by_id=young)
+    canned = CannedReply(title="Tak", body="Tak for din besked.")
+    crisis_line = CrisisLine(name="Livslinien", phone="70 201 201")
+    session.add_all([conversation, supporter_conversation, canned, crisis_line])
+    session.flush()
+    session.add_all(
+        [
+            Message(conversation_id=conversation.id, author_id=young, body="Jeg skal flytte"),
+            Message(conversation_id=supporter_conversation.id, author_id=young, body="Hej Hanne"),
+        ]
+    )
     step = Step(goal_id=goal.id, what="Skriv mig op hos AAB", created_by_id=young)
     suggestion = Suggestion(young_id=young, goal_id=goal.id, text="Ring til boligforeningen", by_id=supporter.id)
     session.add_all([step, suggestion])
@@ -294,6 +310,10 @@ def support_world(session, young: int) -> dict[str, int]:
         "suggestion": suggestion.id,
         "checkin": checkin.id,
         "sparring": sparring.id,
+        "conversation": conversation.id,
+        "supporter_conversation": supporter_conversation.id,
+        "canned": canned.id,
+        "crisis_line": crisis_line.id,
     }
 
 
