@@ -7,6 +7,8 @@ import uuid
 
 import pytest
 
+from hub.core.nav import YOUNG_TABS
+
 try:
     from playwright.sync_api import expect
 except ImportError:  # the browser fixtures skip (or fail) with the reason
@@ -65,7 +67,7 @@ def test_young_person_logs_in_in_danish(ui, danish):
     expect(page.get_by_role("heading", level=1)).to_have_text("Hej Sara")
     tabs = page.get_by_role("navigation", name=danish("Main menu"))
     expect(tabs).to_be_visible()
-    expect(tabs.get_by_role("link")).to_have_count(3)
+    expect(tabs.get_by_role("link")).to_have_count(len(YOUNG_TABS))
     expect(tabs.get_by_role("link", name=danish("Home"))).to_have_attribute("aria-current", "page")
     assert ui.lang() == "da"
     ui.check(scheme="dark")
