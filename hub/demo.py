@@ -65,6 +65,7 @@ def load(session: Session) -> list[User]:
     from hub.checkins import demo as checkins_demo
     from hub.credits import demo as credits_demo
     from hub.events import demo as events_demo
+    from hub.messages import demo as messages_demo
     from hub.plans import demo as plans_demo
     from hub.support import demo as support_demo
     from hub.support import menu_demo
@@ -77,4 +78,5 @@ def load(session: Session) -> list[User]:
     menu_demo.load(session, by_login)
     plans_demo.load(session, by_login)
     checkins_demo.load(session, by_login)
+    messages_demo.load(session, by_login)
     return people

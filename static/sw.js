@@ -3,6 +3,9 @@
  *
  * - versioned static files (/static/...?v=hash): cache first, they never change;
  * - public pages: network first, a cached copy when offline;
+ * - "I need help now" (/help): network first; offline, the logged-out copy in the person's last
+ *   language, so the crisis numbers are there with no connection. The copies are fetched without
+ *   cookies (at install, and again whenever /help loads), so they never hold anything of a person;
  * - the one logged-in page kept: the young person's plan (/plan, a full page, never a fragment),
  *   network first, its last good copy in PRIVATE_CACHE so the plan can be read offline once opened
  *   (the page says "as of <time>"). The copy goes on logout and on login (whoever comes next must
@@ -22,14 +25,17 @@ const PLAN_PATH = "/plan";
 const PRIVATE_MAX_AGE = 14 * 24 * 60 * 60 * 1000;  // two weeks; an older copy is stale, and goes
 const STORED_AT = "X-Ungehub-Stored-At";
 const LOGIN_CHANGES = new Set(["/logout", "/login"]);
+const HELP_PATH = "/help";
 
 self.addEventListener("install", (event) => {
   event.waitUntil((async () => {
     const pages = await caches.open(PAGE_CACHE);
-    // Fetched without cookies: the cached offline page never holds anything of a person.
+    // Fetched without cookies: the cached offline and help pages never hold anything of a person.
     for (const language of LANGUAGES) {
-      const url = OFFLINE_URL + "?lang=" + language;
-      await pages.put(url, await fetch(url, { credentials: "omit" }));
+      for (const path of [OFFLINE_URL, HELP_PATH]) {
+        const url = path + "?lang=" + language;
+        await pages.put(url, await fetch(url, { credentials: "omit" }));
+      }
     }
     const statics = await caches.open(STATIC_CACHE);
     await statics.addAll(SHELL_ASSETS);
@@ -145,6 +151,29 @@ async function planFirst(request) {
   return response;
 }
 
+async function keepHelp(language) {
+  const url = HELP_PATH + "?lang=" + language;
+  try {
+    const response = await fetch(url, { credentials: "omit" });
+    if (response.ok) await (await caches.open(PAGE_CACHE)).put(url, response);
+  } catch (error) {
+    // The copy from before stays.
+  }
+}
+
+async function helpFirst(event) {
+  try {
+    const response = await fetch(event.request);
+    await rememberLanguage(response);
+    // Staff may have changed a number: keep the logged-out copy fresh, beside the answer.
+    event.waitUntil(keepHelp(await offlineLanguage()));
+    return response;
+  } catch (error) {
+    const copy = await caches.match(HELP_PATH + "?lang=" + (await offlineLanguage()));
+    return copy || offlinePage();
+  }
+}
+
 async function offlinePage() {
   const page = await caches.match(OFFLINE_URL + "?lang=" + (await offlineLanguage()));
   return page || new Response("Offline", { status: 503, headers: { "Content-Type": "text/plain" } });
@@ -162,6 +191,8 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET") return;
   if (url.pathname.startsWith("/static/") && url.searchParams.has("v")) {
     event.respondWith(cacheFirst(request));
+  } else if (url.pathname === HELP_PATH && request.mode === "navigate") {
+    event.respondWith(helpFirst(event));
   } else if (PUBLIC_PAGES.has(url.pathname) && request.mode === "navigate") {
     event.respondWith(networkFirst(request));
   } else if (isPlanPage(request, url)) {

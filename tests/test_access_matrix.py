@@ -186,7 +186,35 @@ MATRIX = {
     "checkins.volunteer": ("GET", "/volunteer", {"mentor"}),
     "checkins.ask_sparring": ("POST", "/volunteer/sparring", {"mentor"}),  # 422 here: nothing written
     # --- messages (young people, support people, help now) ---
+    "messages.index": ("GET", "/messages", LOGGED_IN),  # staff are sent on to their inbox; partners 403
+    "messages.new": ("GET", "/messages/new", {"young"}),
+    "messages.new_to_young": ("GET", "/messages/to/{young}", OWNER),  # only {supporter}: tests/messages
+    "messages.thread": ("GET", "/messages/{conversation}", STAFF),  # and {young}; staff: 303 to the inbox
+    "messages.reply": ("POST", "/messages/{supporter_conversation}/reply", OWNER),  # 422 for {young}, {supporter}
+    "messages.poll": ("GET", "/messages/{conversation}/poll?after=0", OWNER),  # staff poll in the inbox
+    "messages.help": ("GET", "/help", ANYONE),
+    "messages.urgent": ("GET", "/help/urgent", {"young"}),
     # --- messages (staff) ---
+    # {supporter_conversation} is 404 even for staff: tests/messages/test_staff_inbox.py
+    "staff_messages.inbox": ("GET", "/staff/messages?tab=mine&topic=housing", STAFF),
+    "staff_messages.conversation": ("GET", "/staff/messages/{conversation}", STAFF),
+    "staff_messages.reply": ("POST", "/staff/messages/{conversation}/reply", STAFF),  # 422 here: nothing written
+    "staff_messages.use_canned": ("GET", "/staff/messages/{conversation}/canned/{canned}", STAFF),
+    "staff_messages.assign": ("POST", "/staff/messages/{conversation}/assign", STAFF),  # nobody: back to new
+    "staff_messages.pick_up": ("POST", "/staff/messages/{conversation}/pick-up", STAFF),  # 409 here: not urgent
+    "staff_messages.close": ("POST", "/staff/messages/{conversation}/close", STAFF),
+    "staff_messages.reopen": ("POST", "/staff/messages/{conversation}/reopen", STAFF),
+    "staff_messages.duty": ("POST", "/staff/messages/duty", STAFF),  # 422 here: no choice
+    "staff_messages.settings": ("GET", "/staff/messages/settings", STAFF),
+    "staff_messages.crisis_lines": ("GET", "/staff/messages/crisis-lines", STAFF),
+    "staff_messages.new_crisis_line": ("GET", "/staff/messages/crisis-lines/new", STAFF),
+    "staff_messages.edit_crisis_line": ("GET", "/staff/messages/crisis-lines/{crisis_line}", STAFF),
+    "staff_messages.canned": ("GET", "/staff/messages/canned", STAFF),
+    "staff_messages.new_canned": ("GET", "/staff/messages/canned/new", STAFF),
+    "staff_messages.edit_canned": ("GET", "/staff/messages/canned/{canned}", STAFF),
+    "staff_messages.delete_canned": ("POST", "/staff/messages/canned/{canned}/delete", STAFF),  # after its uses
+    "staff_messages.stats": ("GET", "/staff/messages/stats", STAFF),
+    "staff_messages.export": ("GET", "/staff/messages/stats.csv", STAFF),
     "accounts.logout": ("POST", "/logout", ANYONE),  # last: it ends the login
 }
 

@@ -32,6 +32,7 @@ CONSENT_EXEMPT = {
     "core.manifest",
     "core.offline",
     "core.set_language",
+    "messages.help",  # the crisis numbers come before anything else
     "events.feed",  # a phone's calendar fetches it; a logged-in browser must get the file too
     "static",
 }

@@ -22,6 +22,7 @@ class NavItem:
 YOUNG_TABS = [
     NavItem("core.home", _l("Home"), "home", "/"),
     NavItem("events.index", _l("Events"), "calendar", "/events"),
+    NavItem("messages.index", _l("Messages"), "chat", "/messages"),
     NavItem("plans.mine", _l("Plan"), "plan", "/plan"),
     NavItem("support.index", _l("Support"), "support", "/support"),
     NavItem("accounts.me", _l("Me"), "me", "/me"),
@@ -30,6 +31,7 @@ YOUNG_TABS = [
 STAFF_LINKS = [
     NavItem("core.home", _l("Overview"), "home", "/"),
     NavItem("staff_events.index", _l("Events"), "calendar", "/staff/events"),
+    NavItem("staff_messages.inbox", _l("Inbox"), "chat", "/staff/messages"),
     NavItem("proposals.index", _l("Ideas"), "idea", "/ideas"),
     NavItem("staff_credits.index", _l("Klip"), "ticket", "/staff/klip"),
     NavItem("staff_support.index", _l("Support"), "support", "/staff/support"),
@@ -46,6 +48,7 @@ PARTNER_LINKS = [
 ADULT_LINKS = [
     NavItem("core.home", _l("Home"), "home", "/"),
     NavItem("checkins.young_people", _l("My young people"), "people", "/my-young-people"),
+    NavItem("messages.index", _l("Messages"), "chat", "/messages"),
     NavItem("events.index", _l("Events"), "calendar", "/events"),
     NavItem("accounts.me", _l("Me"), "me", "/me"),
 ]
@@ -55,6 +58,19 @@ def _is_here(item: NavItem) -> bool:
     if item.prefix == "/":
         return request.path == "/"
     return request.path.startswith(item.prefix)
+
+
+def _badge(endpoint: str) -> int:
+    """How many things wait behind a link: unread answers, or conversations for staff."""
+    from hub.db import get_session
+    from hub.messages import inbox, services
+
+    if endpoint == "messages.index":
+        return services.unread_count(get_session(), current_user)
+    if endpoint == "staff_messages.inbox":
+        counts = inbox.tab_counts(get_session(), viewer=current_user, filters=inbox.Filters())
+        return counts["new"] + counts["mine"]
+    return 0
 
 
 def navigation() -> dict:
@@ -71,7 +87,14 @@ def navigation() -> dict:
     return {
         "nav_style": style,
         "nav_items": [
-            {"url": url_for(i.endpoint), "label": i.label, "icon": i.icon, "here": _is_here(i)} for i in items
+            {
+                "url": url_for(i.endpoint),
+                "label": i.label,
+                "icon": i.icon,
+                "here": _is_here(i),
+                "badge": _badge(i.endpoint),
+            }
+            for i in items
         ],
     }
 

@@ -6,7 +6,7 @@ sent on Friday night is answered on Monday afternoon, and the page says so.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
@@ -39,13 +39,15 @@ def opening_hours(session: Session) -> Hours:
 
 
 def _open_span(hours: Hours, day: datetime) -> tuple[datetime, datetime] | None:
+    """That local day's open hours, in UTC: arithmetic on datetimes sharing a zoneinfo ignores
+    summer time, so an opening span that crosses the switch would be an hour off."""
     span = hours.get(day.weekday())
     if span is None:
         return None
     opens, closes = span
     return (
-        datetime.combine(day.date(), opens, tzinfo=AARHUS),
-        datetime.combine(day.date(), closes, tzinfo=AARHUS),
+        datetime.combine(day.date(), opens, tzinfo=AARHUS).astimezone(UTC),
+        datetime.combine(day.date(), closes, tzinfo=AARHUS).astimezone(UTC),
     )
 
 

@@ -3,15 +3,17 @@ told. Views and jobs call these; they only flush (the request commits once)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from hub.accounts.models import User
+from hub.accounts.models import Role, User
 from hub.db import utcnow
-from hub.errors import Invalid, NotFound
+from hub.errors import Conflict, Invalid, NotFound
 from hub.messages.models import (
     TOPIC_LABELS,
     AuditEntry,
@@ -25,6 +27,7 @@ from hub.messages.models import (
 )
 from hub.notifications.services import notify
 from hub.support import circle
+from hub.support.models import SupportLink
 
 BODY_MAX = 2000
 
@@ -43,11 +46,13 @@ def can_read(viewer: User, conversation: Conversation) -> bool:
 
 
 def can_write(session: Session, viewer: User, conversation: Conversation) -> bool:
-    """Reading is not enough with a support person: they must still be in the circle."""
+    """Reading is not enough with a support person: they must still be in the circle. Once the
+    link has ended, neither side writes there (new words would reach someone who has left)."""
     if not can_read(viewer, conversation):
         return False
-    if conversation.supporter_id is not None and viewer.id == conversation.supporter_id:
-        return circle.open_link(session, young_id=conversation.young_id, supporter_id=viewer.id) is not None
+    if conversation.supporter_id is not None:
+        link = circle.open_link(session, young_id=conversation.young_id, supporter_id=conversation.supporter_id)
+        return link is not None
     return True
 
 
@@ -92,10 +97,35 @@ def clean_body(body: str | None) -> str:
     return text
 
 
-def _existing(session: Session, client_key: str | None) -> Message | None:
+def _existing(session: Session, client_key: str | None, author: User | None = None) -> Message | None:
+    """The message a retry already sent. A key is only ever its author's: someone else's key
+    (a bug, or a guess) is refused rather than leading to their conversation."""
     if not client_key:
         return None
-    return session.exec(select(Message).where(Message.client_key == client_key)).first()
+    earlier = session.exec(select(Message).where(Message.client_key == client_key)).first()
+    if earlier is not None and author is not None and earlier.author_id != author.id:
+        raise Conflict("client_key", str(_l("That message was already sent. Please reload the page.")))
+    return earlier
+
+
+def _save_first_message(
+    session: Session, conversation: Conversation, *, actor: User, text: str, client_key: str | None
+) -> Conversation | None:
+    """Save a new conversation with its first message. When a retry of the same message, in
+    another request, saved it a moment earlier, nothing is added and that conversation is
+    returned instead."""
+    try:
+        with session.begin_nested():
+            session.add(conversation)
+            session.flush()
+            session.add(Message(conversation_id=conversation.id, author_id=actor.id, body=text, client_key=client_key))
+            session.flush()
+    except IntegrityError:
+        earlier = _existing(session, client_key, actor) if client_key else None
+        if earlier is None:
+            raise
+        return session.get(Conversation, earlier.conversation_id)
+    return None
 
 
 def start_conversation(
@@ -115,7 +145,7 @@ def start_conversation(
     if topic not in {t.value for t in Topic}:
         raise Invalid("topic", str(_l("Choose what it is about.")))
     text = clean_body(body)
-    earlier = _existing(session, client_key)
+    earlier = _existing(session, client_key, actor)
     if earlier is not None:  # the same message sent again (a retry from a phone that was offline)
         return session.get(Conversation, earlier.conversation_id)
     if supporter_id is not None:
@@ -134,10 +164,9 @@ def start_conversation(
         created_at=now,
         last_message_at=now,
     )
-    session.add(conversation)
-    session.flush()
-    session.add(Message(conversation_id=conversation.id, author_id=actor.id, body=text, client_key=client_key))
-    session.flush()
+    raced = _save_first_message(session, conversation, actor=actor, text=text, client_key=client_key)
+    if raced is not None:
+        return raced
     mark_read(session, user=actor, conversation=conversation)
     for person in recipients(session, conversation):
         _tell_new(session, person, conversation, actor)
@@ -158,8 +187,10 @@ def post_message(
     if not can_write(session, actor, conversation):
         raise NotFound("not_found", str(_l("We could not find that page")))
     text = clean_body(body)
-    earlier = _existing(session, client_key)
+    earlier = _existing(session, client_key, actor)
     if earlier is not None:
+        if earlier.conversation_id != conversation.id:
+            raise Conflict("client_key", str(_l("That message was already sent. Please reload the page.")))
         return earlier
     hub_side = is_hub_side(actor, conversation)
     if internal and not (hub_side and conversation.supporter_id is None):
@@ -168,9 +199,19 @@ def post_message(
     message = Message(
         conversation_id=conversation.id, author_id=actor.id, body=text, internal=internal, client_key=client_key
     )
-    session.add(message)
+    try:
+        with session.begin_nested():
+            session.add(message)
+            session.flush()
+    except IntegrityError:
+        # The same retry, a moment earlier, in another request: the first one stands.
+        earlier = _existing(session, client_key, actor) if client_key else None
+        if earlier is None:
+            raise
+        return earlier
     if not internal:
         conversation.last_message_at = now
+        conversation.closed_at = None  # a new word reopens it, whoever writes
         if hub_side:
             conversation.status = ConversationStatus.WAITING
             conversation.first_response_at = conversation.first_response_at or now
@@ -187,7 +228,6 @@ def post_message(
             )
         else:
             conversation.status = ConversationStatus.OPEN
-            conversation.closed_at = None
             for person in _answerers(session, conversation):
                 notify(
                     session,
@@ -320,3 +360,142 @@ def get_conversation_or_404(session: Session, viewer: User, conversation_id: int
     if conversation is None or not can_read(viewer, conversation):
         raise NotFound("not_found", str(_l("We could not find that page")))
     return conversation
+
+
+# --- the young person's and the support person's side (part A) --------------------------------------
+
+
+def start_with_young(
+    session: Session, *, actor: User, young_id: int, topic: str, body: str, client_key: str | None = None
+) -> Conversation:
+    """A support person starts a conversation with a young person who has them in their circle
+    and lets them write. It is then the young person's turn, and they are told."""
+    link = circle.open_link(session, young_id=young_id, supporter_id=actor.id)
+    if link is None or not link.may_message or actor.id == young_id:
+        raise NotFound("not_found", str(_l("We could not find that page")))
+    if topic not in {t.value for t in Topic}:
+        raise Invalid("topic", str(_l("Choose what it is about.")))
+    text = clean_body(body)
+    earlier = _existing(session, client_key, actor)
+    if earlier is not None:
+        return session.get(Conversation, earlier.conversation_id)
+    now = utcnow()
+    conversation = Conversation(
+        young_id=young_id,
+        topic=topic,
+        supporter_id=actor.id,
+        started_by_id=actor.id,
+        status=ConversationStatus.WAITING,
+        created_at=now,
+        last_message_at=now,
+    )
+    raced = _save_first_message(session, conversation, actor=actor, text=text, client_key=client_key)
+    if raced is not None:
+        return raced
+    mark_read(session, user=actor, conversation=conversation)
+    notify(
+        session,
+        session.get(User, young_id),
+        kind="message_new",
+        title=_l("%(name)s wrote to you", name=actor.display_name),
+        body=_l("About: %(topic)s", topic=TOPIC_LABELS[Topic(topic)]),
+        url=f"/messages/{conversation.id}",
+    )
+    return conversation
+
+
+def messageable_young(session: Session, supporter: User) -> list[User]:
+    """The young people who have this person in their circle and let them write first."""
+    return list(
+        session.exec(
+            select(User)
+            .join(SupportLink, SupportLink.young_id == User.id)
+            .where(SupportLink.supporter_id == supporter.id, SupportLink.ended_at.is_(None), SupportLink.may_message)
+            .order_by(User.name)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ConversationRow:
+    """One line in someone's list of conversations, as they may see it."""
+
+    conversation: Conversation
+    other: User | None  # the support person, or the young person; None: the hub staff
+    last: Message | None
+    last_is_mine: bool
+    unread: bool
+    seen: bool  # my last words have been read by the other side
+
+    @property
+    def closed(self) -> bool:
+        return self.conversation.status == ConversationStatus.CLOSED
+
+
+def overview(session: Session, user: User) -> list[ConversationRow]:
+    """A young person's conversations, or those a support person is in; open ones first, newest first.
+
+    A few queries for the whole list: the conversations, their last visible words, and reading marks."""
+    mine = Conversation.young_id == user.id
+    if not user.is_young:
+        mine = Conversation.supporter_id == user.id
+    elif user.has_role(Role.SUPPORT, Role.MENTOR):
+        mine = or_(mine, Conversation.supporter_id == user.id)
+    conversations = list(session.exec(select(Conversation).where(mine).order_by(Conversation.last_message_at.desc())))
+    if not conversations:
+        return []
+    ids = [c.id for c in conversations]
+    newest = (
+        select(Message.conversation_id, func.max(Message.id).label("id"))
+        .where(Message.conversation_id.in_(ids), Message.internal.is_(False))
+        .group_by(Message.conversation_id)
+        .subquery()
+    )
+    last = {m.conversation_id: m for m in session.exec(select(Message).join(newest, Message.id == newest.c.id))}
+    marks = list(session.exec(select(ReadMark).where(ReadMark.conversation_id.in_(ids))))
+    own = {m.conversation_id: m.read_at for m in marks if m.user_id == user.id}
+    by_id = {c.id: c for c in conversations}
+    others: dict[int, datetime] = {}
+    for mark in marks:
+        young_id = by_id[mark.conversation_id].young_id
+        # For the young person, anyone on the other side; for a support person, the young person.
+        other_side = mark.user_id != user.id if user.id == young_id else mark.user_id == young_id
+        if other_side and (mark.conversation_id not in others or others[mark.conversation_id] < mark.read_at):
+            others[mark.conversation_id] = mark.read_at
+    people = {u.id: u for u in session.exec(select(User).where(User.id.in_(_other_ids(conversations, user))))}
+    rows = []
+    for conversation in conversations:
+        message = last.get(conversation.id)
+        is_mine = message is not None and message.author_id == user.id
+        read = own.get(conversation.id)
+        unread = message is not None and not is_mine and (read is None or read < message.created_at)
+        seen_at = others.get(conversation.id)
+        other_id = conversation.supporter_id if conversation.young_id == user.id else conversation.young_id
+        rows.append(
+            ConversationRow(
+                conversation=conversation,
+                other=people.get(other_id) if other_id is not None else None,
+                last=message,
+                last_is_mine=is_mine,
+                unread=unread,
+                seen=is_mine and seen_at is not None and seen_at >= message.created_at,
+            )
+        )
+    return sorted(rows, key=lambda row: row.closed)  # stable: newest first within open and closed
+
+
+def _other_ids(conversations: list[Conversation], user: User) -> set[int]:
+    return {i for c in conversations for i in (c.young_id, c.supporter_id) if i is not None and i != user.id}
+
+
+def waiting_since(conversation: Conversation, messages: list[Message]) -> datetime | None:
+    """When the young person's unanswered words began: the start of the reply promise."""
+    since = None
+    for message in messages:
+        if message.internal:
+            continue
+        if message.author_id == conversation.young_id:
+            since = since or message.created_at
+        else:
+            since = None
+    return since

@@ -22,6 +22,7 @@ from hub.accounts import jobs as account_jobs
 from hub.credits import jobs as credit_jobs
 from hub.db import job_session
 from hub.events import services as event_services
+from hub.messages import jobs as message_jobs
 from hub.scheduler import lease
 
 log = logging.getLogger("hub.scheduler")
@@ -42,6 +43,8 @@ JOBS = [
     Job("record_no_shows", event_services.record_no_shows, every_seconds=3600),
     Job("apply_allotments", credit_jobs.apply_allotments, every_seconds=3600),
     Job("expire_klip", credit_jobs.expire_klip, every_seconds=900),
+    Job("escalate_urgent_messages", message_jobs.escalate_urgent, every_seconds=60),
+    Job("delete_closed_conversations", message_jobs.delete_closed_conversations, every_seconds=6 * 3600),
 ]
 
 

@@ -134,6 +134,19 @@ def test_service_worker_is_served_from_the_root(client):
     assert "/static/css/app.css?v=" in body
 
 
+def test_service_worker_keeps_help_now_for_offline(client):
+    """The crisis numbers on /help work with no connection: the worker keeps the logged-out page
+    in each language (fetched without cookies, so it holds nothing of a person) and falls back to it."""
+    body = client.get("/sw.js").get_data(as_text=True)
+    assert 'const HELP_PATH = "/help";' in body
+    assert "for (const path of [OFFLINE_URL, HELP_PATH])" in body and 'credentials: "omit"' in body
+    assert "url.pathname === HELP_PATH" in body and "event.respondWith(helpFirst(event))" in body
+    for language in ("da", "en"):  # what the worker fetches at install answers, logged out
+        response = client.get(f"/help?lang={language}")
+        assert response.status_code == 200 and response.headers.get("Cache-Control") != "no-store"
+        assert 'href="tel:112"' in response.get_data(as_text=True)
+
+
 def test_manifest_is_installable(client):
     response = client.get("/manifest.webmanifest")
     assert response.mimetype == "application/manifest+json"
