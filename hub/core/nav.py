@@ -57,7 +57,8 @@ ADULT_LINKS = [
 def _is_here(item: NavItem) -> bool:
     if item.prefix == "/":
         return request.path == "/"
-    return request.path.startswith(item.prefix)
+    # "/me" is not "/messages": a prefix counts only as a whole path segment.
+    return request.path == item.prefix or request.path.startswith(item.prefix.rstrip("/") + "/")
 
 
 def _badge(endpoint: str) -> int:
