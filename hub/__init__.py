@@ -24,6 +24,8 @@ def create_app(config: dict | None = None) -> Flask:
     from hub.events.views import bp as events_bp
     from hub.messages.staff_views import bp as staff_messages_bp
     from hub.messages.views import bp as messages_bp
+    from hub.notifications import vapid
+    from hub.notifications.views import bp as notifications_bp
     from hub.plans.views import bp as plans_bp
     from hub.proposals.views import bp as proposals_bp
     from hub.staff.views import bp as staff_bp
@@ -52,6 +54,7 @@ def create_app(config: dict | None = None) -> Flask:
     htmx.init_app(app)
     assets.init_app(app)
     nav.init_app(app)
+    vapid.init_app(app)
     app.jinja_env.add_extension("jinja2.ext.do")
     errors.init_app(app)
     blueprints = (
@@ -72,6 +75,7 @@ def create_app(config: dict | None = None) -> Flask:
         checkins_bp,
         messages_bp,
         staff_messages_bp,
+        notifications_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

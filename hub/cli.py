@@ -42,6 +42,25 @@ def init_app(app: Flask) -> None:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
         runner.run(app, heartbeat=heartbeat, lease_seconds=lease_seconds)
 
+    @app.cli.command("vapid")
+    @click.option("--if-missing", is_flag=True, help="Do nothing when a key is already configured.")
+    def vapid_command(if_missing: bool):
+        """Make the VAPID key pair for Web Push (written to instance/vapid_private.pem)."""
+        from pathlib import Path
+
+        from hub.notifications import vapid
+
+        if if_missing and vapid.configured_pem(app.instance_path):
+            click.echo("A VAPID key is already set up.")
+            return
+        path = vapid.key_file(app.instance_path)
+        if path.exists():
+            raise click.ClickException(f"{path} exists; remove it first to make a new key (phones must subscribe again).")
+        key = vapid.generate(Path(path))
+        click.echo(f"Wrote {path}.")
+        click.echo(f"Public key (the applicationServerKey): {vapid.public_key(key)}")
+        click.echo("In production, set HUB_VAPID_PRIVATE_KEY to this file's path or content instead.")
+
     @app.cli.command("create-admin")
     @click.option("--email", required=True)
     @click.option("--name", required=True)

@@ -6,6 +6,8 @@ import os
 import secrets
 from pathlib import Path
 
+from hub.notifications import vapid
+
 PREFIX = "HUB_"
 
 
@@ -72,6 +74,12 @@ def load(instance_path: Path) -> dict:
         # Argon2id cost; tests lower it to keep the suite fast.
         "ARGON2_TIME_COST": int(os.environ.get(PREFIX + "ARGON2_TIME_COST", 3)),
         "ARGON2_MEMORY_COST": int(os.environ.get(PREFIX + "ARGON2_MEMORY_COST", 65536)),
+        # Web Push: our VAPID key and the contact push services may write to about it.
+        "VAPID_PRIVATE_PEM": vapid.configured_pem(instance_path),
+        "VAPID_SUBJECT": os.environ.get(PREFIX + "VAPID_SUBJECT", "mailto:ungehub@example.org"),
+        # Pushes to one device that failed this many times give up (429, 5xx, no connection).
+        "PUSH_MAX_ATTEMPTS": int(os.environ.get(PREFIX + "PUSH_MAX_ATTEMPTS", 4)),
+        "PUSH_POOL_SIZE": int(os.environ.get(PREFIX + "PUSH_POOL_SIZE", 32)),
     }
     if production:
         if not config["SECRET_KEY"]:
@@ -80,6 +88,11 @@ def load(instance_path: Path) -> dict:
             raise ConfigError(
                 "HUB_RATELIMIT_STORAGE must be set when HUB_ENV=production "
                 "(e.g. redis://127.0.0.1:6379/0), so limits hold across workers."
+            )
+        if not config["VAPID_PRIVATE_PEM"]:
+            raise ConfigError(
+                "A VAPID key must be set when HUB_ENV=production: run `flask --app hub vapid` "
+                "or set HUB_VAPID_PRIVATE_KEY (a PEM or its path)."
             )
     return config
 

@@ -13,6 +13,10 @@
  *   comments live on the goal pages, so they are never in it;
  * - everything else (logged-in pages, fragments, forms): network only, never cached;
  *   a page that cannot load shows the offline page instead.
+ *
+ * Push: a push shows its notification (title, body, icon, badge; a newer one with the same tag
+ * replaces the older); tapping it opens its page, in a window already open if there is one.
+ * Logging out ends this phone's push subscription too: a shared phone shows nothing of ours.
  */
 const STATIC_CACHE = "static-" + VERSION;
 const PAGE_CACHE = "pages-" + VERSION;
@@ -185,7 +189,7 @@ self.addEventListener("fetch", (event) => {
   if (url.origin !== self.location.origin) return;
   if (request.method === "POST" && LOGIN_CHANGES.has(url.pathname)) {
     // Someone logs out, or in: the last person's plan must not stay readable on this device.
-    event.waitUntil(forgetPrivate());
+    event.waitUntil(url.pathname === "/logout" ? Promise.all([forgetPrivate(), endPush()]) : forgetPrivate());
     return;
   }
   if (request.method !== "GET") return;
@@ -200,4 +204,44 @@ self.addEventListener("fetch", (event) => {
   } else {
     event.respondWith(networkOnly(request));
   }
+});
+
+async function endPush() {
+  const subscription = await self.registration.pushManager.getSubscription();
+  if (subscription) await subscription.unsubscribe();
+}
+
+self.addEventListener("push", (event) => {
+  let data = {};
+  try {
+    data = event.data ? event.data.json() : {};
+  } catch (error) {
+    data = { body: event.data ? event.data.text() : "" };
+  }
+  const title = data.title || "Ungehub";
+  event.waitUntil(self.registration.showNotification(title, {
+    body: data.body || "",
+    icon: data.icon || "/static/icons/icon-192.png",
+    badge: data.badge || "/static/icons/badge-72.png",
+    tag: data.tag || undefined,
+    renotify: Boolean(data.tag),
+    data: { url: data.url || "/", id: data.id || null },
+  }));
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const target = new URL((event.notification.data && event.notification.data.url) || "/", self.location.origin);
+  if (target.origin !== self.location.origin) return;  // only our own pages
+  event.waitUntil((async () => {
+    const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+    const same = windows.find((client) => new URL(client.url).pathname === target.pathname);
+    if (same) return same.focus();
+    const any = windows.find((client) => "navigate" in client);
+    if (any) {
+      await any.focus();
+      return any.navigate(target.href);
+    }
+    return self.clients.openWindow(target.href);
+  })());
 });

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
+from py_vapid import Vapid02
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
@@ -109,8 +110,15 @@ class Client(FlaskClient):
         return super().open(*args, **kwargs)
 
 
+# One VAPID key for the whole run: making a key pair per test would only cost time.
+_VAPID = Vapid02()
+_VAPID.generate_keys()
+TEST_VAPID_PEM = _VAPID.private_pem()
+
+
 def app_config(db_url: str, tmp_path: Path) -> dict:
     return {
+        "VAPID_PRIVATE_PEM": TEST_VAPID_PEM,
         "TESTING": True,
         "DATABASE_URL": db_url,
         "SECRET_KEY": "test-secret",

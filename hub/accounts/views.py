@@ -23,6 +23,7 @@ from hub.db import after_commit, get_session
 from hub.errors import DomainError, render_error
 from hub.htmx import hx_redirect, render
 from hub.mail import mail_configured, send_mail
+from hub.notifications import devices
 from hub.security import limiter, login_wait_seconds, record_login_failure, safe_next
 
 bp = Blueprint("accounts", __name__)
@@ -73,6 +74,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     if current_user.is_authenticated:
+        devices.forget_login(get_session(), current_user.get_id())
         end_login(get_session(), current_user.get_id())
     logout_user()
     session.clear()

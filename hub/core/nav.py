@@ -74,9 +74,16 @@ def _badge(endpoint: str) -> int:
     return 0
 
 
+def _bell_count() -> int:
+    from hub.db import get_session
+    from hub.notifications.services import unread_count
+
+    return unread_count(get_session(), current_user.id)
+
+
 def navigation() -> dict:
     if not current_user.is_authenticated:
-        return {"nav_style": None, "nav_items": []}
+        return {"nav_style": None, "nav_items": [], "bell_count": 0}
     if current_user.has_role(Role.STAFF):
         style, items = "top", STAFF_LINKS
     elif current_user.has_role(Role.PARTNER):
@@ -97,6 +104,7 @@ def navigation() -> dict:
             }
             for i in items
         ],
+        "bell_count": _bell_count(),
     }
 
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from flask_babel import format_date
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from hub.accounts.models import User
 from hub.credits import services as ledger
-from hub.credits.models import Allotment, AllotmentRun, Audience
+from hub.credits.models import Allotment, AllotmentRun, Audience, KlipEntry
 from hub.db import utcnow
+from hub.notifications.services import notify
 
 AARHUS = ZoneInfo("Europe/Copenhagen")
 
@@ -48,6 +51,16 @@ def apply_allotments(session: Session, now: datetime | None = None) -> int:
                 key=f"allotment-{allotment.id}-{month}-{person.id}",
                 allotment_run_id=run.id,
             )
+        for person in people:
+            notify(
+                session,
+                person,
+                kind="klip_allotment",
+                title=_l("%(num)d new klip for %(month)s", num=allotment.amount, month=month),
+                body=_l("Find something fun to spend them on."),
+                url="/klip",
+                dedupe_key=f"klip_allotment:{allotment.id}:{month}:{person.id}",
+            )
         run.granted = len(people)
         granted += len(people)
     session.flush()
@@ -56,3 +69,36 @@ def apply_allotments(session: Session, now: datetime | None = None) -> int:
 
 def expire_klip(session: Session, now: datetime | None = None) -> int:
     return ledger.expire_due(session, now)
+
+
+WARN_BEFORE = timedelta(days=7)
+
+
+def warn_expiring(session: Session, now: datetime | None = None) -> int:
+    """A week before klip run out unspent, tell the young person once per lot."""
+    now = now or utcnow()
+    people = session.exec(
+        select(KlipEntry.user_id)
+        .where(KlipEntry.expires_at.is_not(None), KlipEntry.expires_at > now, KlipEntry.expires_at <= now + WARN_BEFORE)
+        .distinct()
+    ).all()
+    warned = 0
+    for user_id in people:
+        person = session.get(User, user_id)
+        if person is None or person.disabled_at is not None:
+            continue
+        for lot in ledger.ledger_of(session, user_id).expiring(now):
+            if lot.expires_at > now + WARN_BEFORE:
+                break
+            made = notify(
+                session,
+                person,
+                kind="klip_expiring",
+                title=_l("%(num)d klip run out soon", num=lot.remaining),
+                body=_l("Use them before %(day)s, or they are gone.", day=format_date(lot.expires_at, "d. MMMM")),
+                url="/klip",
+                useful_until=lot.expires_at,
+                dedupe_key=f"klip_expiring:{lot.entry_id}",
+            )
+            warned += made is not None
+    return warned

@@ -339,6 +339,7 @@ def send_still_coming_nudges(session: Session, now: datetime | None = None) -> i
             body=_l("If you cannot come, release your place so someone else can have it."),
             url=f"/bookings/{booking.id}",
             useful_until=event.starts_at,
+            dedupe_key=f"event_reminder:day:{booking.id}",
         )
     session.flush()
     return len(due)

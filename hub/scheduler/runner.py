@@ -19,13 +19,18 @@ from flask import Flask
 from sqlmodel import Session
 
 from hub.accounts import jobs as account_jobs
+from hub.checkins import jobs as checkin_jobs
 from hub.credits import jobs as credit_jobs
 from hub.db import job_session
+from hub.events import jobs as event_jobs
 from hub.events import services as event_services
 from hub.messages import jobs as message_jobs
+from hub.notifications import jobs as notification_jobs
 from hub.scheduler import lease
 
 log = logging.getLogger("hub.scheduler")
+
+PUSH_SWEEP_SECONDS = int(os.environ.get("HUB_PUSH_SWEEP_SECONDS", 5))
 
 
 @dataclass(frozen=True)
@@ -39,12 +44,16 @@ class Job:
 JOBS = [
     Job("purge_old_logins", account_jobs.purge_old_logins, every_seconds=6 * 3600),
     Job("expire_offers", event_services.expire_offers, every_seconds=60),
-    Job("still_coming_nudges", event_services.send_still_coming_nudges, every_seconds=600),
     Job("record_no_shows", event_services.record_no_shows, every_seconds=3600),
     Job("apply_allotments", credit_jobs.apply_allotments, every_seconds=3600),
     Job("expire_klip", credit_jobs.expire_klip, every_seconds=900),
     Job("escalate_urgent_messages", message_jobs.escalate_urgent, every_seconds=60),
     Job("delete_closed_conversations", message_jobs.delete_closed_conversations, every_seconds=6 * 3600),
+    Job("event_reminders", event_jobs.send_reminders, every_seconds=300),
+    Job("checkin_reminders", checkin_jobs.remind_supporters, every_seconds=3600),
+    Job("klip_expiry_warnings", credit_jobs.warn_expiring, every_seconds=3600),
+    # The outbox: new pushes, retries and catch-up after a restart, all from the rows.
+    Job("deliver_push", notification_jobs.deliver_push, every_seconds=PUSH_SWEEP_SECONDS),
 ]
 
 
@@ -74,9 +83,27 @@ def run(app: Flask, *, heartbeat: int = 20, lease_seconds: int = 60) -> None:
 
         return run_job
 
-    scheduler.add_job(renew, IntervalTrigger(seconds=heartbeat), id="lease", max_instances=1)
+    scheduler.add_job(
+        renew,
+        IntervalTrigger(seconds=heartbeat),
+        id="lease",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=heartbeat,
+    )
     for job in JOBS:
-        scheduler.add_job(guarded(job), IntervalTrigger(seconds=job.every_seconds), id=job.name, max_instances=1)
+        # Deliberately: runs missed while the process was down or busy collapse into one
+        # (coalesce), and a run that is late by up to a whole interval still happens; APScheduler's
+        # default grace of one second would silently drop it. The jobs themselves catch up from
+        # the rows, so one late run does all the work that is still worth doing.
+        scheduler.add_job(
+            guarded(job),
+            IntervalTrigger(seconds=job.every_seconds),
+            id=job.name,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=job.every_seconds,
+        )
 
     def stop(*_args) -> None:
         scheduler.shutdown(wait=False)

@@ -33,6 +33,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import TEST_VAPID_PEM
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent  # the venv's bin: alembic, flask and gunicorn live beside python
 CATALOGUE = ROOT / "hub" / "translations" / "da" / "LC_MESSAGES"
@@ -82,6 +84,7 @@ def server_env(database: Path) -> dict:
         HUB_SECRET_KEY="browser-tests-secret-key-not-for-production",
         HUB_ARGON2_TIME_COST="1",
         HUB_ARGON2_MEMORY_COST="1024",
+        HUB_VAPID_PRIVATE_KEY=TEST_VAPID_PEM.decode(),
         PYTHONUNBUFFERED="1",
     )
     return env

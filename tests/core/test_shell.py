@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from hub import create_app
 from hub.config import ConfigError
+from tests.conftest import TEST_VAPID_PEM
 
 
 def test_healthz_answers_200_with_the_database(client):
@@ -60,10 +61,21 @@ def test_production_refuses_to_start_without_a_secret(monkeypatch):
         create_app()
 
 
+def test_production_refuses_to_start_without_a_vapid_key(monkeypatch, tmp_path):
+    monkeypatch.setenv("HUB_ENV", "production")
+    monkeypatch.setenv("HUB_SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("HUB_RATELIMIT_STORAGE", "memory://")
+    monkeypatch.delenv("HUB_VAPID_PRIVATE_KEY", raising=False)
+    monkeypatch.setattr("hub.notifications.vapid.KEY_FILE", "no-such-key.pem")
+    with pytest.raises(ConfigError, match="VAPID"):
+        create_app()
+
+
 def test_production_sets_hsts_and_secure_cookies(monkeypatch, db_url):
     monkeypatch.setenv("HUB_ENV", "production")
     monkeypatch.setenv("HUB_SECRET_KEY", "x" * 40)
     monkeypatch.setenv("HUB_RATELIMIT_STORAGE", "memory://")
+    monkeypatch.setenv("HUB_VAPID_PRIVATE_KEY", TEST_VAPID_PEM.decode())
     app = create_app({"DATABASE_URL": db_url})
     response = app.test_client().get("/", base_url="https://ungehub.example")
     assert "max-age=31536000" in response.headers["Strict-Transport-Security"]

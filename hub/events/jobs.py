@@ -1,0 +1,56 @@
+"""Scheduled event work: reminders the day before and two hours before, exactly once each.
+
+The day before is the "still coming?" nudge (it also lets someone free their seat); two hours
+before is a plain reminder. Each is keyed by booking, so running twice sends nothing new, and a
+reminder whose moment has passed (the scheduler was down) is not sent late: after the window,
+only the next one still makes sense.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlmodel import Session, select
+
+from hub.accounts.models import User
+from hub.db import utcnow
+from hub.events import services as event_services
+from hub.events.models import Booking, BookingStatus, Event, EventStatus
+from hub.notifications.services import notify
+
+SOON = timedelta(hours=2)
+
+
+def send_reminders(session: Session, now: datetime | None = None) -> int:
+    now = now or utcnow()
+    sent = event_services.send_still_coming_nudges(session, now)
+    due = session.exec(
+        select(Booking, Event)
+        .join(Event, Event.id == Booking.event_id)
+        .where(
+            Booking.status == BookingStatus.CONFIRMED,
+            Event.status == EventStatus.SCHEDULED,
+            Event.starts_at > now,
+            Event.starts_at <= now + SOON,
+        )
+    ).all()
+    for booking, event in due:
+        made = notify(
+            session,
+            session.get(User, booking.user_id),
+            kind="event_reminder",
+            title=_l("Soon: %(title)s", title=event.title),
+            body=_l("It starts at %(time)s. See you there!", time=_clock(event.starts_at)),
+            url=f"/bookings/{booking.id}",
+            useful_until=event.starts_at,
+            dedupe_key=f"event_reminder:soon:{booking.id}",
+        )
+        sent += made is not None
+    return sent
+
+
+def _clock(when: datetime) -> str:
+    from flask_babel import format_time
+
+    return format_time(when, "short")

@@ -1,0 +1,164 @@
+"""A person's phones and browsers that may receive pushes: add, name, test, remove."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from urllib.parse import urlsplit
+
+from flask_babel import lazy_gettext as _l
+from sqlmodel import Session, delete, select
+
+from hub.accounts.models import User, UserSession
+from hub.errors import Invalid, NotFound
+from hub.notifications.models import Notification, PushDelivery, PushStatus, PushSubscription
+from hub.notifications.services import notify
+
+NAME_MAX = 60
+
+
+def _decode(value: str) -> bytes:
+    value = value.strip()
+    return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+
+
+def _invalid() -> Invalid:
+    return Invalid("bad_subscription", str(_l("This phone could not be set up for notifications. Try again.")))
+
+
+def check(endpoint: str, p256dh: str, auth: str, *, allow_http: bool) -> None:
+    """A subscription as a browser makes it: an https push service, a P-256 key, a 16-byte secret."""
+    parts = urlsplit(endpoint or "")
+    schemes = {"https", "http"} if allow_http else {"https"}
+    if parts.scheme not in schemes or not parts.netloc or len(endpoint) > 1000:
+        raise _invalid()
+    try:
+        key, secret = _decode(p256dh or ""), _decode(auth or "")
+    except (binascii.Error, ValueError):
+        raise _invalid() from None
+    if len(key) != 65 or key[0] != 4 or len(secret) != 16:
+        raise _invalid()
+
+
+def guess_name(user_agent: str) -> str:
+    """A first name for the device, which the person can change."""
+    ua = user_agent or ""
+    system = next(
+        (
+            name
+            for hint, name in (
+                ("iPhone", "iPhone"),
+                ("iPad", "iPad"),
+                ("Android", "Android"),
+                ("Windows", "Windows"),
+                ("Mac OS", "Mac"),
+                ("Linux", "Linux"),
+            )
+            if hint in ua
+        ),
+        "",
+    )
+    browser = next(
+        (
+            name
+            for hint, name in (("Edg/", "Edge"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"), ("Safari/", "Safari"))
+            if hint in ua
+        ),
+        "",
+    )
+    return " · ".join(p for p in (browser, system) if p) or str(_l("My phone"))
+
+
+def subscribe(
+    session: Session,
+    user: User,
+    *,
+    endpoint: str,
+    p256dh: str,
+    auth: str,
+    name: str,
+    login_token: str | None,
+    allow_http: bool = False,
+) -> PushSubscription:
+    """Add this device, or take it over: a phone passed to a sibling pushes to whoever is logged in."""
+    check(endpoint, p256dh, auth, allow_http=allow_http)
+    login_id = _login_id(session, login_token)
+    sub = session.exec(select(PushSubscription).where(PushSubscription.endpoint == endpoint).with_for_update()).first()
+    if sub is None:
+        sub = PushSubscription(user_id=user.id, endpoint=endpoint, p256dh=p256dh, auth=auth)
+        session.add(sub)
+    elif sub.user_id != user.id:
+        sub.user_id, sub.name, sub.last_success_at, sub.last_error = user.id, "", None, None
+    sub.p256dh, sub.auth, sub.login_id = p256dh, auth, login_id
+    sub.name = sub.name or (name or "").strip()[:NAME_MAX]
+    session.flush()
+    return sub
+
+
+def _login_id(session: Session, token: str | None) -> int | None:
+    if not token:
+        return None
+    from hub.accounts.logins import hash_token
+
+    return session.exec(select(UserSession.id).where(UserSession.token_hash == hash_token(token))).first()
+
+
+def of(session: Session, user_id: int) -> list[PushSubscription]:
+    return list(
+        session.exec(
+            select(PushSubscription).where(PushSubscription.user_id == user_id).order_by(PushSubscription.created_at)
+        )
+    )
+
+
+def own(session: Session, user: User, sub_id: int) -> PushSubscription:
+    sub = session.get(PushSubscription, sub_id)
+    if sub is None or sub.user_id != user.id:
+        raise NotFound("not_found", str(_l("We could not find that page")))
+    return sub
+
+
+def rename(session: Session, user: User, sub_id: int, name: str) -> PushSubscription:
+    sub = own(session, user, sub_id)
+    name = (name or "").strip()
+    if not name or len(name) > NAME_MAX:
+        raise Invalid("bad_name", str(_l("Give the device a name of 1 to %(max)d characters.", max=NAME_MAX)))
+    sub.name = name
+    session.flush()
+    return sub
+
+
+def remove(session: Session, user: User, sub_id: int) -> None:
+    session.delete(own(session, user, sub_id))
+    session.flush()
+
+
+def remove_endpoint(session: Session, user: User, endpoint: str) -> int:
+    return session.exec(
+        delete(PushSubscription).where(PushSubscription.user_id == user.id, PushSubscription.endpoint == endpoint)
+    ).rowcount
+
+
+def forget_login(session: Session, login_token: str) -> int:
+    """Logging out on a device stops its pushes: the next person on a shared phone sees nothing of ours."""
+    login_id = _login_id(session, login_token)
+    if login_id is None:
+        return 0
+    return session.exec(delete(PushSubscription).where(PushSubscription.login_id == login_id)).rowcount
+
+
+def send_test(session: Session, user: User, sub_id: int) -> Notification:
+    """A test push to this one device, now (quiet hours or not: the person asked for it)."""
+    sub = own(session, user, sub_id)
+    notification = notify(
+        session,
+        user,
+        kind="test",
+        title=_l("Hello from Ungehub"),
+        body=_l("Notifications work on %(device)s.", device=sub.name or _l("this phone")),
+        url="/notifications/settings",
+    )
+    notification.push_status = PushStatus.SENDING
+    session.add(PushDelivery(notification_id=notification.id, subscription_id=sub.id))
+    session.flush()
+    return notification

@@ -1,0 +1,251 @@
+"""The push outbox: a frequent sweep that claims due rows, fans out, sends and records.
+
+The rows are the truth. A notification is claimed with a guarded update (pending → sending), so
+two senders never both take it; each device gets one `PushDelivery`, claimed the same way before
+it is sent, so a retry reaches only the phone that missed it. Sending happens after the claim is
+committed, concurrently on a pool of threads sharing one HTTP session.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import and_, delete, or_, update
+from sqlmodel import Session, select
+
+from hub.db import utcnow
+from hub.notifications import prefs, push, vapid
+from hub.notifications.models import (
+    DeliveryStatus,
+    Notification,
+    PushDelivery,
+    PushStatus,
+    PushSubscription,
+)
+
+log = logging.getLogger("hub.push")
+
+BATCH = 1000
+CLAIM_FOR = timedelta(minutes=5)  # a sender that dies mid-send gives its deliveries back after this
+MAX_BACKOFF = 3600.0
+
+Sender = Callable[[push.Message], push.Outcome]
+
+
+def fan_out(session: Session, now: datetime) -> int:
+    """Turn due notifications into one delivery per device, or settle them without a push."""
+    due = session.exec(
+        select(Notification)
+        .where(
+            Notification.push_status == PushStatus.PENDING,
+            or_(Notification.push_after.is_(None), Notification.push_after <= now),
+        )
+        .order_by(Notification.id)
+        .limit(BATCH)
+    ).all()
+    devices = _devices_of(session, {n.user_id for n in due})
+    wishes: dict[int, object] = {}
+    fanned = 0
+    for notification in due:
+        pref = wishes.setdefault(notification.user_id, prefs.of(session, notification.user_id))
+        outcome = _decide(notification, pref, devices.get(notification.user_id, []), now)
+        if isinstance(outcome, datetime):  # quiet hours: wait, unchanged otherwise
+            session.exec(
+                update(Notification)
+                .where(Notification.id == notification.id, Notification.push_status == PushStatus.PENDING)
+                .values(push_after=outcome)
+            )
+            continue
+        claimed = session.exec(
+            update(Notification)
+            .where(Notification.id == notification.id, Notification.push_status == PushStatus.PENDING)
+            .values(push_status=outcome)
+        ).rowcount
+        if claimed and outcome == PushStatus.SENDING:
+            for sub_id in devices[notification.user_id]:
+                session.add(PushDelivery(notification_id=notification.id, subscription_id=sub_id, next_attempt_at=now))
+            fanned += 1
+    session.flush()
+    return fanned
+
+
+def _devices_of(session: Session, user_ids: set[int]) -> dict[int, list[int]]:
+    devices: dict[int, list[int]] = {}
+    if user_ids:
+        rows = session.exec(
+            select(PushSubscription.user_id, PushSubscription.id).where(PushSubscription.user_id.in_(user_ids))
+        )
+        for user_id, sub_id in rows:
+            devices.setdefault(user_id, []).append(sub_id)
+    return devices
+
+
+def _decide(notification: Notification, pref, devices: list[int], now: datetime) -> str | datetime:
+    if notification.useful_until is not None and notification.useful_until <= now:
+        return PushStatus.EXPIRED
+    if not devices or not prefs.wants(pref, notification.kind):
+        return PushStatus.SKIPPED
+    if notification.kind not in prefs.URGENT_KINDS:
+        quiet_end = prefs.quiet_until(pref, now)
+        if quiet_end is not None:
+            if notification.useful_until is not None and notification.useful_until <= quiet_end:
+                return PushStatus.EXPIRED  # it would be stale by morning
+            return quiet_end
+    return PushStatus.SENDING
+
+
+def _due(now: datetime):
+    return or_(
+        and_(PushDelivery.status == DeliveryStatus.PENDING, PushDelivery.next_attempt_at <= now),
+        and_(PushDelivery.status == DeliveryStatus.SENDING, PushDelivery.claimed_until < now),
+    )
+
+
+def claim(session: Session, now: datetime) -> list[tuple[int, push.Message | None]]:
+    """Take the due deliveries for this sender; (delivery id, message or None if the device is gone)."""
+    query = select(PushDelivery.id).where(_due(now)).order_by(PushDelivery.id).limit(BATCH)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    ids = list(session.exec(query))
+    if not ids:
+        return []
+    claimed = session.exec(
+        update(PushDelivery)
+        .where(PushDelivery.id.in_(ids), _due(now))
+        .values(
+            status=DeliveryStatus.SENDING,
+            claimed_until=now + CLAIM_FOR,
+            attempts=PushDelivery.attempts + 1,
+        )
+        .returning(PushDelivery.id)
+    ).all()
+    claimed_ids = [row[0] for row in claimed]
+    rows = session.exec(
+        select(PushDelivery.id, Notification, PushSubscription)
+        .join(Notification, Notification.id == PushDelivery.notification_id)
+        .outerjoin(PushSubscription, PushSubscription.id == PushDelivery.subscription_id)
+        .where(PushDelivery.id.in_(claimed_ids))
+    ).all()
+    return [
+        (delivery_id, push.message(n, _subscription_info(sub), now) if sub is not None else None)
+        for delivery_id, n, sub in rows
+    ]
+
+
+def _subscription_info(sub: PushSubscription) -> dict:
+    return {"endpoint": sub.endpoint, "keys": {"p256dh": sub.p256dh, "auth": sub.auth}}
+
+
+def send_all(
+    batch: Iterable[tuple[int, push.Message | None]], sender: Sender, pool_size: int
+) -> dict[int, push.Outcome]:
+    """Send concurrently; a gone device answers 410 without a request."""
+    batch = list(batch)
+    outcomes = {delivery_id: push.Outcome(410) for delivery_id, msg in batch if msg is None}
+    work = [(delivery_id, msg) for delivery_id, msg in batch if msg is not None]
+    if work:
+        with ThreadPoolExecutor(max_workers=max(1, min(pool_size, len(work)))) as pool:
+            for delivery_id, outcome in zip([d for d, _ in work], pool.map(sender, [m for _, m in work]), strict=True):
+                outcomes[delivery_id] = outcome
+    return outcomes
+
+
+def record(session: Session, outcomes: dict[int, push.Outcome], now: datetime, *, max_attempts: int) -> None:
+    """Write down what each push service said, drop dead devices and settle finished notifications."""
+    if not outcomes:
+        return
+    deliveries = session.exec(select(PushDelivery).where(PushDelivery.id.in_(outcomes))).all()
+    gone: set[int] = set()
+    for delivery in deliveries:
+        outcome = outcomes[delivery.id]
+        delivery.last_code = outcome.code
+        delivery.claimed_until = None
+        if outcome.delivered:
+            delivery.status, delivery.sent_at = DeliveryStatus.SENT, now
+            _mark_device(session, delivery.subscription_id, success=now)
+        elif outcome.gone:
+            delivery.status = DeliveryStatus.GONE
+            if delivery.subscription_id is not None:
+                gone.add(delivery.subscription_id)
+        elif outcome.retryable and delivery.attempts < max_attempts:
+            delivery.status = DeliveryStatus.PENDING
+            delivery.next_attempt_at = now + timedelta(seconds=_wait(delivery.attempts, outcome.retry_after))
+            _mark_device(session, delivery.subscription_id, error=outcome.error or str(outcome.code))
+        else:
+            delivery.status = DeliveryStatus.FAILED
+            _log_failure(delivery, outcome)
+            _mark_device(session, delivery.subscription_id, error=outcome.error or str(outcome.code))
+    session.flush()
+    if gone:
+        # At once: the push service told us this device will never take a push again.
+        session.exec(delete(PushSubscription).where(PushSubscription.id.in_(gone)))
+    settle(session, {d.notification_id for d in deliveries}, now)
+
+
+def _wait(attempts: int, retry_after: float | None) -> float:
+    backoff = min(MAX_BACKOFF, 30.0 * 2 ** (attempts - 1))
+    return max(backoff, retry_after or 0.0)
+
+
+def _log_failure(delivery: PushDelivery, outcome: push.Outcome) -> None:
+    if outcome.code in (400, 413):
+        log.error("push %s refused as malformed or too large (%s): a bug", delivery.id, outcome.error)
+    elif outcome.code in (401, 403):
+        log.error("push %s refused (%s): check the VAPID key and subject", delivery.id, outcome.error)
+    else:
+        log.warning("push %s gave up after %d attempts (%s)", delivery.id, delivery.attempts, outcome.error)
+
+
+def _mark_device(session: Session, sub_id: int | None, *, success: datetime | None = None, error: str | None = None):
+    if sub_id is None:
+        return
+    values = {"last_success_at": success, "last_error": None} if success else {"last_error": (error or "")[:200]}
+    session.exec(update(PushSubscription).where(PushSubscription.id == sub_id).values(**values))
+
+
+def settle(session: Session, notification_ids: set[int], now: datetime) -> None:
+    """A notification whose deliveries are all done is sent (some device took it) or failed."""
+    for notification_id in notification_ids:
+        statuses = set(session.exec(select(PushDelivery.status).where(PushDelivery.notification_id == notification_id)))
+        if statuses & {DeliveryStatus.PENDING, DeliveryStatus.SENDING}:
+            continue
+        sent = DeliveryStatus.SENT in statuses
+        session.exec(
+            update(Notification)
+            .where(Notification.id == notification_id, Notification.push_status == PushStatus.SENDING)
+            .values(push_status=PushStatus.SENT if sent else PushStatus.FAILED, pushed_at=now if sent else None)
+        )
+
+
+def deliver_push(session: Session, now: datetime | None = None, *, sender: Sender | None = None) -> dict:
+    """The sweep: fan out, claim, send (outside any transaction), record. Safe to run anywhere, any time."""
+    key = vapid.current()
+    if key is None and sender is None:
+        return {"off": "no VAPID key"}
+    now = now or utcnow()
+    config = current_app.config
+    fanned = fan_out(session, now)
+    batch = claim(session, now)
+    session.commit()  # the claims hold before a single byte leaves
+    if not batch:
+        return {"fanned": fanned, "sent": 0}
+    http = None
+    if sender is None:
+        http = push.http_session(config["PUSH_POOL_SIZE"])
+        subject = config["VAPID_SUBJECT"]
+
+        def sender(msg: push.Message) -> push.Outcome:
+            return push.send(key, subject, msg, http)
+
+    try:
+        outcomes = send_all(batch, sender, config["PUSH_POOL_SIZE"])
+    finally:
+        if http is not None:
+            http.close()
+    record(session, outcomes, utcnow() if now is None else now, max_attempts=config["PUSH_MAX_ATTEMPTS"])
+    session.commit()
+    return {"fanned": fanned, "sent": sum(o.delivered for o in outcomes.values()), "tried": len(outcomes)}
