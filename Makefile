@@ -9,9 +9,13 @@ COMPILED := $(CATALOGS:.po=.mo)
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-test migrate demo translations compile-translations clean
+.PHONY: run test install install-test migrate demo vapid translations compile-translations clean
 
-run: install $(COMPILED) migrate demo
+# The scheduler runs beside the web server, as in production (reminders, push, housekeeping);
+# it stops when the server does.
+run: install $(COMPILED) migrate demo vapid
+	$(BIN)/flask --app hub scheduler & scheduler=$$!; \
+	trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask --app hub run --host $(HOST) --port $(PORT)
 
 test: install-test $(COMPILED)
@@ -37,6 +41,10 @@ migrate: install
 
 demo: install
 	$(BIN)/flask --app hub demo
+
+# A VAPID key pair for Web Push, made once in instance/ (production sets HUB_VAPID_PRIVATE_KEY).
+vapid: install
+	$(BIN)/flask --app hub vapid --if-missing
 
 # Extract every gettext string and merge it into the catalogues (da is the default language).
 translations: install

@@ -46,8 +46,6 @@ def init_app(app: Flask) -> None:
     @click.option("--if-missing", is_flag=True, help="Do nothing when a key is already configured.")
     def vapid_command(if_missing: bool):
         """Make the VAPID key pair for Web Push (written to instance/vapid_private.pem)."""
-        from pathlib import Path
-
         from hub.notifications import vapid
 
         if if_missing and vapid.configured_pem(app.instance_path):
@@ -55,8 +53,8 @@ def init_app(app: Flask) -> None:
             return
         path = vapid.key_file(app.instance_path)
         if path.exists():
-            raise click.ClickException(f"{path} exists; remove it first to make a new key (phones must subscribe again).")
-        key = vapid.generate(Path(path))
+            raise click.ClickException(f"{path} exists; remove it first for a new key (phones must subscribe again).")
+        key = vapid.generate(path)
         click.echo(f"Wrote {path}.")
         click.echo(f"Public key (the applicationServerKey): {vapid.public_key(key)}")
         click.echo("In production, set HUB_VAPID_PRIVATE_KEY to this file's path or content instead.")

@@ -9,7 +9,8 @@ membership), `{nomination}` (someone `{young}` nominated), `{option}` (a support
 `{item}` (`{young}` asked for it), `{goal}`, `{step}` and `{suggestion}` (in `{young}`'s plan),
 `{checkin}` (the supporter's check-in with `{young}`), `{sparring}` (a mentor's request),
 `{conversation}` (`{young}` writing to the hub staff), `{supporter_conversation}` (`{young}`
-writing to `{supporter}`), `{canned}` (a canned reply) and `{crisis_line}`, all made for the test. ANYONE includes
+writing to `{supporter}`), `{canned}` (a canned reply), `{crisis_line}` and `{device}` (a phone
+of `{young}` that gets pushes), all made for the test. ANYONE includes
 the anonymous visitor; LOGGED_IN does not.
 OWNER marks something only its owner (`{young}`, never a logged-in test role) may see: the
 anonymous visitor is sent to log in, and every role gets 404, as if it did not exist.
@@ -215,6 +216,16 @@ MATRIX = {
     "staff_messages.delete_canned": ("POST", "/staff/messages/canned/{canned}/delete", STAFF),  # after its uses
     "staff_messages.stats": ("GET", "/staff/messages/stats", STAFF),
     "staff_messages.export": ("GET", "/staff/messages/stats.csv", STAFF),
+    # --- notifications ---
+    "notifications.bell": ("GET", "/notifications", LOGGED_IN),
+    "notifications.mark_read": ("POST", "/notifications/read", LOGGED_IN),
+    "notifications.settings": ("GET", "/notifications/settings", LOGGED_IN),
+    "notifications.public_key": ("GET", "/push/key", LOGGED_IN),
+    "notifications.subscribe": ("POST", "/push/subscriptions", LOGGED_IN),  # 422 here: no subscription sent
+    "notifications.unsubscribe": ("POST", "/push/unsubscribe", LOGGED_IN),  # removes only one's own
+    "notifications.rename": ("POST", "/push/subscriptions/{device}/name", OWNER),
+    "notifications.test": ("POST", "/push/subscriptions/{device}/test", OWNER),
+    "notifications.remove": ("POST", "/push/subscriptions/{device}/delete", OWNER),
     "accounts.logout": ("POST", "/logout", ANYONE),  # last: it ends the login
 }
 
@@ -285,6 +296,7 @@ def support_world(session, young: int) -> dict[str, int]:
 
     from hub.checkins.models import CheckIn
     from hub.messages.models import CannedReply, Conversation, CrisisLine, Message
+    from hub.notifications.models import PushSubscription
     from hub.plans.models import Goal, Plan, Step, Suggestion
     from hub.support.models import Nomination, SparringRequest, SupportItem, SupportLink, SupportOption
     from tests.factories import make_user
@@ -315,7 +327,8 @@ def support_world(session, young: int) -> dict[str, int]:
     supporter_conversation = Conversation(young_id=young, topic="job", supporter_id=supporter.id, started_by_id=young)
     canned = CannedReply(title="Tak", body="Tak for din besked.")
     crisis_line = CrisisLine(name="Livslinien", phone="70 201 201")
-    session.add_all([conversation, supporter_conversation, canned, crisis_line])
+    device = PushSubscription(user_id=young, endpoint="https://push.example/matrix", p256dh="k", auth="a", name="Sara")
+    session.add_all([conversation, supporter_conversation, canned, crisis_line, device])
     session.flush()
     session.add_all(
         [
@@ -342,6 +355,7 @@ def support_world(session, young: int) -> dict[str, int]:
         "supporter_conversation": supporter_conversation.id,
         "canned": canned.id,
         "crisis_line": crisis_line.id,
+        "device": device.id,
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask_babel import format_date
+from flask_babel import LazyString, format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -56,7 +56,7 @@ def apply_allotments(session: Session, now: datetime | None = None) -> int:
                 session,
                 person,
                 kind="klip_allotment",
-                title=_l("%(num)d new klip for %(month)s", num=allotment.amount, month=month),
+                title=_l("%(num)d new klip for %(month)s", num=allotment.amount, month=_in_words(now, "MMMM")),
                 body=_l("Find something fun to spend them on."),
                 url="/klip",
                 dedupe_key=f"klip_allotment:{allotment.id}:{month}:{person.id}",
@@ -72,6 +72,11 @@ def expire_klip(session: Session, now: datetime | None = None) -> int:
 
 
 WARN_BEFORE = timedelta(days=7)
+
+
+def _in_words(when: datetime, pattern: str) -> LazyString:
+    """A date written out in the recipient's language (notify renders it in their locale)."""
+    return LazyString(lambda: format_date(when.astimezone(AARHUS), pattern))
 
 
 def warn_expiring(session: Session, now: datetime | None = None) -> int:
@@ -95,7 +100,7 @@ def warn_expiring(session: Session, now: datetime | None = None) -> int:
                 person,
                 kind="klip_expiring",
                 title=_l("%(num)d klip run out soon", num=lot.remaining),
-                body=_l("Use them before %(day)s, or they are gone.", day=format_date(lot.expires_at, "d. MMMM")),
+                body=_l("Use them before %(day)s, or they are gone.", day=_in_words(lot.expires_at, "d. MMMM")),
                 url="/klip",
                 useful_until=lot.expires_at,
                 dedupe_key=f"klip_expiring:{lot.entry_id}",

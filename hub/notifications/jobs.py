@@ -9,6 +9,7 @@ committed, concurrently on a pool of threads sharing one HTTP session.
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -22,6 +23,7 @@ from hub.notifications import prefs, push, vapid
 from hub.notifications.models import (
     DeliveryStatus,
     Notification,
+    NotificationPreference,
     PushDelivery,
     PushStatus,
     PushSubscription,
@@ -37,7 +39,12 @@ Sender = Callable[[push.Message], push.Outcome]
 
 
 def fan_out(session: Session, now: datetime) -> int:
-    """Turn due notifications into one delivery per device, or settle them without a push."""
+    """Turn due notifications into one delivery per device, or settle them without a push.
+
+    Each outcome is one guarded update over its ids (still pending → decided), so a notification
+    that another sender took in the meantime is left alone; deliveries are made only for the ids
+    this sender really claimed.
+    """
     due = session.exec(
         select(Notification)
         .where(
@@ -46,31 +53,44 @@ def fan_out(session: Session, now: datetime) -> int:
         )
         .order_by(Notification.id)
         .limit(BATCH)
+        .execution_options(populate_existing=True)
     ).all()
-    devices = _devices_of(session, {n.user_id for n in due})
-    wishes: dict[int, object] = {}
-    fanned = 0
+    if not due:
+        return 0
+    users = {n.user_id for n in due}
+    devices = _devices_of(session, users)
+    wishes = _preferences_of(session, users)
+    decided: dict[str | datetime, list[int]] = defaultdict(list)
     for notification in due:
-        pref = wishes.setdefault(notification.user_id, prefs.of(session, notification.user_id))
-        outcome = _decide(notification, pref, devices.get(notification.user_id, []), now)
-        if isinstance(outcome, datetime):  # quiet hours: wait, unchanged otherwise
-            session.exec(
-                update(Notification)
-                .where(Notification.id == notification.id, Notification.push_status == PushStatus.PENDING)
-                .values(push_after=outcome)
-            )
+        pref = wishes.get(notification.user_id) or NotificationPreference(user_id=notification.user_id)
+        decided[_decide(notification, pref, devices.get(notification.user_id, []), now)].append(notification.id)
+    pending = Notification.push_status == PushStatus.PENDING
+    owner = {n.id: n.user_id for n in due}
+    fanned = 0
+    for outcome, ids in decided.items():
+        if isinstance(outcome, datetime):  # quiet hours: wait until they end, still pending
+            session.exec(update(Notification).where(Notification.id.in_(ids), pending).values(push_after=outcome))
             continue
         claimed = session.exec(
             update(Notification)
-            .where(Notification.id == notification.id, Notification.push_status == PushStatus.PENDING)
+            .where(Notification.id.in_(ids), pending)
             .values(push_status=outcome)
-        ).rowcount
-        if claimed and outcome == PushStatus.SENDING:
-            for sub_id in devices[notification.user_id]:
-                session.add(PushDelivery(notification_id=notification.id, subscription_id=sub_id, next_attempt_at=now))
-            fanned += 1
+            .returning(Notification.id)
+        ).all()
+        if outcome == PushStatus.SENDING:
+            session.add_all(
+                PushDelivery(notification_id=notification_id, subscription_id=sub_id, next_attempt_at=now)
+                for (notification_id,) in claimed
+                for sub_id in devices[owner[notification_id]]
+            )
+            fanned += len(claimed)
     session.flush()
     return fanned
+
+
+def _preferences_of(session: Session, user_ids: set[int]) -> dict[int, NotificationPreference]:
+    rows = session.exec(select(NotificationPreference).where(NotificationPreference.user_id.in_(user_ids)))
+    return {pref.user_id: pref for pref in rows}
 
 
 def _devices_of(session: Session, user_ids: set[int]) -> dict[int, list[int]]:
@@ -158,15 +178,20 @@ def record(session: Session, outcomes: dict[int, push.Outcome], now: datetime, *
     """Write down what each push service said, drop dead devices and settle finished notifications."""
     if not outcomes:
         return
-    deliveries = session.exec(select(PushDelivery).where(PushDelivery.id.in_(outcomes))).all()
+    # populate_existing: the claim changed these rows behind the ORM's back (attempts, status).
+    deliveries = session.exec(
+        select(PushDelivery).where(PushDelivery.id.in_(outcomes)).execution_options(populate_existing=True)
+    ).all()
     gone: set[int] = set()
+    reached: set[int] = set()
     for delivery in deliveries:
         outcome = outcomes[delivery.id]
         delivery.last_code = outcome.code
         delivery.claimed_until = None
         if outcome.delivered:
             delivery.status, delivery.sent_at = DeliveryStatus.SENT, now
-            _mark_device(session, delivery.subscription_id, success=now)
+            if delivery.subscription_id is not None:
+                reached.add(delivery.subscription_id)
         elif outcome.gone:
             delivery.status = DeliveryStatus.GONE
             if delivery.subscription_id is not None:
@@ -180,6 +205,12 @@ def record(session: Session, outcomes: dict[int, push.Outcome], now: datetime, *
             _log_failure(delivery, outcome)
             _mark_device(session, delivery.subscription_id, error=outcome.error or str(outcome.code))
     session.flush()
+    if reached:
+        session.exec(
+            update(PushSubscription)
+            .where(PushSubscription.id.in_(reached))
+            .values(last_success_at=now, last_error=None)
+        )
     if gone:
         # At once: the push service told us this device will never take a push again.
         session.exec(delete(PushSubscription).where(PushSubscription.id.in_(gone)))
@@ -200,24 +231,35 @@ def _log_failure(delivery: PushDelivery, outcome: push.Outcome) -> None:
         log.warning("push %s gave up after %d attempts (%s)", delivery.id, delivery.attempts, outcome.error)
 
 
-def _mark_device(session: Session, sub_id: int | None, *, success: datetime | None = None, error: str | None = None):
-    if sub_id is None:
-        return
-    values = {"last_success_at": success, "last_error": None} if success else {"last_error": (error or "")[:200]}
-    session.exec(update(PushSubscription).where(PushSubscription.id == sub_id).values(**values))
+def _mark_device(session: Session, sub_id: int | None, *, error: str) -> None:
+    if sub_id is not None:
+        session.exec(update(PushSubscription).where(PushSubscription.id == sub_id).values(last_error=error[:200]))
 
 
 def settle(session: Session, notification_ids: set[int], now: datetime) -> None:
     """A notification whose deliveries are all done is sent (some device took it) or failed."""
-    for notification_id in notification_ids:
-        statuses = set(session.exec(select(PushDelivery.status).where(PushDelivery.notification_id == notification_id)))
-        if statuses & {DeliveryStatus.PENDING, DeliveryStatus.SENDING}:
-            continue
-        sent = DeliveryStatus.SENT in statuses
+    statuses: dict[int, set[str]] = defaultdict(set)
+    rows = session.exec(
+        select(PushDelivery.notification_id, PushDelivery.status).where(
+            PushDelivery.notification_id.in_(notification_ids)
+        )
+    )
+    for notification_id, status in rows:
+        statuses[notification_id].add(status)
+    open_ = {DeliveryStatus.PENDING, DeliveryStatus.SENDING}
+    finished = {nid: DeliveryStatus.SENT in found for nid, found in statuses.items() if not found & open_}
+    sending = Notification.push_status == PushStatus.SENDING
+    sent = [nid for nid, ok in finished.items() if ok]
+    failed = [nid for nid, ok in finished.items() if not ok]
+    if sent:
         session.exec(
             update(Notification)
-            .where(Notification.id == notification_id, Notification.push_status == PushStatus.SENDING)
-            .values(push_status=PushStatus.SENT if sent else PushStatus.FAILED, pushed_at=now if sent else None)
+            .where(Notification.id.in_(sent), sending)
+            .values(push_status=PushStatus.SENT, pushed_at=now)
+        )
+    if failed:
+        session.exec(
+            update(Notification).where(Notification.id.in_(failed), sending).values(push_status=PushStatus.FAILED)
         )
 
 
@@ -225,14 +267,14 @@ def deliver_push(session: Session, now: datetime | None = None, *, sender: Sende
     """The sweep: fan out, claim, send (outside any transaction), record. Safe to run anywhere, any time."""
     key = vapid.current()
     if key is None and sender is None:
-        return {"off": "no VAPID key"}
+        return {}  # push is off here (no VAPID key); the bell still has everything
     now = now or utcnow()
     config = current_app.config
     fanned = fan_out(session, now)
     batch = claim(session, now)
     session.commit()  # the claims hold before a single byte leaves
     if not batch:
-        return {"fanned": fanned, "sent": 0}
+        return {"fanned": fanned} if fanned else {}
     http = None
     if sender is None:
         http = push.http_session(config["PUSH_POOL_SIZE"])
@@ -246,6 +288,6 @@ def deliver_push(session: Session, now: datetime | None = None, *, sender: Sende
     finally:
         if http is not None:
             http.close()
-    record(session, outcomes, utcnow() if now is None else now, max_attempts=config["PUSH_MAX_ATTEMPTS"])
+    record(session, outcomes, now, max_attempts=config["PUSH_MAX_ATTEMPTS"])
     session.commit()
     return {"fanned": fanned, "sent": sum(o.delivered for o in outcomes.values()), "tried": len(outcomes)}

@@ -12,6 +12,7 @@ import socket
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -26,6 +27,7 @@ from hub.events import jobs as event_jobs
 from hub.events import services as event_services
 from hub.messages import jobs as message_jobs
 from hub.notifications import jobs as notification_jobs
+from hub.notifications import vapid
 from hub.scheduler import lease
 
 log = logging.getLogger("hub.scheduler")
@@ -79,7 +81,8 @@ def run(app: Flask, *, heartbeat: int = 20, lease_seconds: int = 60) -> None:
                 if not lease.holds(session, holder):
                     return
                 result = job.run(session)
-            log.info("%s ran: %s", job.name, result)
+            if result:  # quiet when there was nothing to do (the push sweep runs every few seconds)
+                log.info("%s ran: %s", job.name, result)
 
         return run_job
 
@@ -95,7 +98,9 @@ def run(app: Flask, *, heartbeat: int = 20, lease_seconds: int = 60) -> None:
         # Deliberately: runs missed while the process was down or busy collapse into one
         # (coalesce), and a run that is late by up to a whole interval still happens; APScheduler's
         # default grace of one second would silently drop it. The jobs themselves catch up from
-        # the rows, so one late run does all the work that is still worth doing.
+        # the rows, so one late run does all the work that is still worth doing. Each job also
+        # runs once at start: an interval trigger first fires a whole interval later, so an
+        # hourly job would never run in a process restarted more often than that.
         scheduler.add_job(
             guarded(job),
             IntervalTrigger(seconds=job.every_seconds),
@@ -103,6 +108,7 @@ def run(app: Flask, *, heartbeat: int = 20, lease_seconds: int = 60) -> None:
             max_instances=1,
             coalesce=True,
             misfire_grace_time=job.every_seconds,
+            next_run_time=datetime.now(UTC),
         )
 
     def stop(*_args) -> None:
@@ -112,6 +118,8 @@ def run(app: Flask, *, heartbeat: int = 20, lease_seconds: int = 60) -> None:
     signal.signal(signal.SIGINT, stop)
     renew()
     log.warning("scheduler %s started with %d jobs", holder, len(JOBS))
+    if vapid.load(app) is None:
+        log.warning("no VAPID key: notifications stay in the bell, nothing is pushed (run `flask --app hub vapid`)")
     try:
         scheduler.start()
     finally:
