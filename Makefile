@@ -9,7 +9,7 @@ COMPILED := $(CATALOGS:.po=.mo)
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-test migrate demo vapid translations compile-translations clean
+.PHONY: run test install install-test migrate demo vapid scheduler translations compile-translations clean
 
 # The scheduler runs beside the web server, as in production (reminders, push, housekeeping);
 # it stops when the server does.
@@ -41,6 +41,10 @@ migrate: install
 
 demo: install
 	$(BIN)/flask --app hub demo
+
+# The scheduler alone (production runs exactly this, once, beside the web workers).
+scheduler: install $(COMPILED) migrate vapid
+	$(BIN)/flask --app hub scheduler
 
 # A VAPID key pair for Web Push, made once in instance/ (production sets HUB_VAPID_PRIVATE_KEY).
 vapid: install

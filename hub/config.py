@@ -80,6 +80,8 @@ def load(instance_path: Path) -> dict:
         # Pushes to one device that failed this many times give up (429, 5xx, no connection).
         "PUSH_MAX_ATTEMPTS": int(os.environ.get(PREFIX + "PUSH_MAX_ATTEMPTS", 4)),
         "PUSH_POOL_SIZE": int(os.environ.get(PREFIX + "PUSH_POOL_SIZE", 32)),
+        # A test push is sent from the web process at once rather than at the next sweep.
+        "PUSH_SEND_NOW": _bool(os.environ.get(PREFIX + "PUSH_SEND_NOW", "true")),
     }
     if production:
         if not config["SECRET_KEY"]:

@@ -119,6 +119,7 @@ TEST_VAPID_PEM = _VAPID.private_pem()
 def app_config(db_url: str, tmp_path: Path) -> dict:
     return {
         "VAPID_PRIVATE_PEM": TEST_VAPID_PEM,
+        "PUSH_SEND_NOW": False,  # tests run the sweep themselves, in step
         "TESTING": True,
         "DATABASE_URL": db_url,
         "SECRET_KEY": "test-secret",

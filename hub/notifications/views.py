@@ -142,8 +142,9 @@ def rename(sub_id: int):
 @login_required
 def test(sub_id: int):
     devices.send_test(get_session(), current_user, sub_id)
-    app = current_app._get_current_object()
-    after_commit(lambda: send_soon(app))
+    if current_app.config["PUSH_SEND_NOW"]:
+        app = current_app._get_current_object()
+        after_commit(lambda: send_soon(app))
     flash(_("A test notification is on its way. It should arrive within a minute."), "success")
     return hx_redirect(url_for("notifications.settings") + "#devices")
 
