@@ -9,7 +9,7 @@ COMPILED := $(CATALOGS:.po=.mo)
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-test migrate demo vapid scheduler translations compile-translations clean
+.PHONY: run test bench install install-test migrate demo vapid scheduler translations compile-translations clean
 
 # The scheduler runs beside the web server, as in production (reminders, push, housekeeping);
 # it stops when the server does.
@@ -20,6 +20,11 @@ run: install $(COMPILED) migrate demo vapid
 
 test: install-test $(COMPILED)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Push fan-out: the outbox sweep against a sequential pywebpush loop (about a minute);
+# results in bench/results/push.{json,md}. BENCH_ARGS="--help" lists the knobs.
+bench: install-test
+	$(BIN)/python -m bench.push $(BENCH_ARGS)
 
 install: $(STAMP)
 install-test: $(TEST_STAMP)
