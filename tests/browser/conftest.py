@@ -484,3 +484,19 @@ def danish():
         return text
 
     return translate
+
+
+def poll(page, expression: str, until, what: str, timeout: float = 10.0):
+    """Evaluate `expression` (it may give a promise) until `until(value)` holds; the value.
+
+    Not `page.wait_for_function`: it does not await a promise, and a promise is truthy, so an
+    async predicate would pass at once whatever it resolves to.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        value = page.evaluate(expression)
+        if until(value):
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what}: still {value!r} after {timeout} s", pytrace=False)
+        page.wait_for_timeout(25)

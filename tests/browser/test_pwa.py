@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from tests.browser.conftest import poll
+
 try:
     from playwright.sync_api import expect
 except ImportError:  # the browser fixtures skip (or fail) with the reason
@@ -38,7 +40,7 @@ def test_service_worker_and_manifest_make_the_app_installable(ui):
     )
     assert state["scope"] == ui.url("/"), state
     assert state["script"] == ui.url("/sw.js"), state
-    page.wait_for_function("async () => (await navigator.serviceWorker.ready).active.state === 'activated'")
+    poll(page, "navigator.serviceWorker.ready.then(r => r.active.state)", lambda s: s == "activated", "worker state")
 
     page.reload()
     ui.check()
