@@ -379,7 +379,9 @@ class PushEndpoint:
         server = _Server(("127.0.0.1", 0), _Handler)
         server.endpoint = self
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name="push-endpoint", daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="push-endpoint", daemon=True
+        )
         self._thread.start()
         return self
 
