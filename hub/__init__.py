@@ -14,12 +14,14 @@ def create_app(config: dict | None = None) -> Flask:
     from hub import cli, db, errors, htmx, i18n, security
     from hub.accounts import auth
     from hub.accounts.views import bp as accounts_bp
+    from hub.audit.views import bp as audit_bp
     from hub.checkins.views import bp as checkins_bp
     from hub.core import assets, converters, nav
     from hub.core.views import bp as core_bp
     from hub.credits.redeem_views import bp as redeem_bp
     from hub.credits.staff_views import bp as staff_credits_bp
     from hub.credits.views import bp as credits_bp
+    from hub.evaluation.views import bp as evaluation_bp
     from hub.events.staff_views import bp as staff_events_bp
     from hub.events.views import bp as events_bp
     from hub.messages.staff_views import bp as staff_messages_bp
@@ -28,6 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
     from hub.notifications.views import bp as notifications_bp
     from hub.plans.views import bp as plans_bp
     from hub.proposals.views import bp as proposals_bp
+    from hub.rights.views import bp as rights_bp
     from hub.staff.views import bp as staff_bp
     from hub.support.menu_views import bp as support_menu_bp
     from hub.support.staff_circle_views import bp as staff_circle_bp
@@ -76,6 +79,9 @@ def create_app(config: dict | None = None) -> Flask:
         messages_bp,
         staff_messages_bp,
         notifications_bp,
+        audit_bp,
+        rights_bp,
+        evaluation_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

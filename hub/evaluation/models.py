@@ -1,0 +1,1 @@
+"""The trial's evaluation: cohorts, status records and the wellbeing pulse."""
