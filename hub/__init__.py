@@ -30,6 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
     from hub.notifications.views import bp as notifications_bp
     from hub.plans.views import bp as plans_bp
     from hub.proposals.views import bp as proposals_bp
+    from hub.proposals.yousaid_views import bp as yousaid_bp
     from hub.rights.views import bp as rights_bp
     from hub.staff.views import bp as staff_bp
     from hub.support.menu_views import bp as support_menu_bp
@@ -67,6 +68,7 @@ def create_app(config: dict | None = None) -> Flask:
         events_bp,
         staff_events_bp,
         proposals_bp,
+        yousaid_bp,
         credits_bp,
         staff_credits_bp,
         redeem_bp,

@@ -82,6 +82,15 @@ def load(instance_path: Path) -> dict:
         "PUSH_POOL_SIZE": int(os.environ.get(PREFIX + "PUSH_POOL_SIZE", 32)),
         # A test push is sent from the web process at once rather than at the next sweep.
         "PUSH_SEND_NOW": _bool(os.environ.get(PREFIX + "PUSH_SEND_NOW", "true")),
+        # Retention, in days (read by the scheduled jobs and shown on the privacy page).
+        # Closed conversations are deleted this long after they closed.
+        "MESSAGE_RETENTION_DAYS": int(os.environ.get(PREFIX + "MESSAGE_RETENTION_DAYS", 365)),
+        # Check-ins and wellbeing entries are deleted this long after the day they are about.
+        "CHECKIN_RETENTION_DAYS": int(os.environ.get(PREFIX + "CHECKIN_RETENTION_DAYS", 2 * 365)),
+        # A young person with no login and no activity this long is anonymised ...
+        "RETENTION_INACTIVE_DAYS": int(os.environ.get(PREFIX + "RETENTION_INACTIVE_DAYS", 3 * 365)),
+        # ... after being told this many days before (in the app, and by e-mail when mail is set up).
+        "RETENTION_WARNING_DAYS": int(os.environ.get(PREFIX + "RETENTION_WARNING_DAYS", 30)),
     }
     if production:
         if not config["SECRET_KEY"]:

@@ -64,6 +64,7 @@ def load(session: Session) -> list[User]:
     session.flush()
     from hub.checkins import demo as checkins_demo
     from hub.credits import demo as credits_demo
+    from hub.evaluation import demo as evaluation_demo
     from hub.events import demo as events_demo
     from hub.messages import demo as messages_demo
     from hub.plans import demo as plans_demo
@@ -79,4 +80,5 @@ def load(session: Session) -> list[User]:
     plans_demo.load(session, by_login)
     checkins_demo.load(session, by_login)
     messages_demo.load(session, by_login)
+    evaluation_demo.load(session, by_login)
     return people

@@ -1,7 +1,7 @@
 """Every domain's models, imported in one place for Alembic and the mappers."""
 
 from hub.accounts.models import AccountToken, Consent, User, UserSession  # noqa: F401
-from hub.audit import models as audit_models  # noqa: F401
+from hub.audit.models import AuditEntry  # noqa: F401
 from hub.checkins.models import CheckIn, Wellbeing  # noqa: F401
 from hub.credits.models import (  # noqa: F401
     Allotment,
@@ -15,7 +15,6 @@ from hub.credits.models import (  # noqa: F401
 from hub.evaluation import models as evaluation_models  # noqa: F401
 from hub.events.models import Booking, CalendarFeed, Event  # noqa: F401
 from hub.messages.models import (  # noqa: F401
-    AuditEntry,
     CannedReply,
     Conversation,
     CrisisLine,
@@ -34,10 +33,10 @@ from hub.notifications.models import (  # noqa: F401
 )
 from hub.plans.models import Goal, GoalComment, Plan, PlanChange, Step, Suggestion  # noqa: F401
 from hub.proposals.models import Proposal, ProposalBacker, ProposalComment  # noqa: F401
+from hub.proposals.yousaid import YouSaid  # noqa: F401
 from hub.rights import models as rights_models  # noqa: F401
 from hub.scheduler.models import SchedulerLease  # noqa: F401
 from hub.support.models import (  # noqa: F401
-    CircleView,
     Nomination,
     SparringRequest,
     SupportChange,

@@ -120,6 +120,7 @@ def app_config(db_url: str, tmp_path: Path) -> dict:
     return {
         "VAPID_PRIVATE_PEM": TEST_VAPID_PEM,
         "PUSH_SEND_NOW": False,  # tests run the sweep themselves, in step
+        "EVALUATION_KEY": "test-evaluation-key",  # never the instance file of a developer's machine
         "TESTING": True,
         "DATABASE_URL": db_url,
         "SECRET_KEY": "test-secret",

@@ -48,6 +48,9 @@ MATRIX = {
     "staff.reset_link": ("POST", "/staff/people/{young}/reset-link", STAFF),
     "staff.set_trial": ("POST", "/staff/people/{young}/trial", STAFF),
     "staff.set_disabled": ("POST", "/staff/people/{other_young}/disable", {"admin"}),
+    # --- audit log (admins) ---
+    "audit.search": ("GET", "/admin/audit?area=klip", {"admin"}),
+    "audit.export": ("GET", "/admin/audit.csv?young_id={young}", {"admin"}),
     # --- events (young people) ---
     "events.index": ("GET", "/events", LOGGED_IN),
     "events.detail": ("GET", "/events/{event}", LOGGED_IN),
@@ -86,6 +89,11 @@ MATRIX = {
     "proposals.comment": ("POST", "/ideas/{proposal}/comment", STAFF),  # and the author (not a role)
     "proposals.approve": ("POST", "/ideas/{proposal}/approve", STAFF),
     "proposals.decline": ("POST", "/ideas/{proposal}/decline", STAFF),  # 422 here: no reason given
+    # --- you said, we did ---
+    "yousaid.index": ("GET", "/you-said", LOGGED_IN),
+    "yousaid.new": ("GET", "/you-said/new", STAFF),
+    "yousaid.edit": ("GET", "/you-said/{you_said}/edit", STAFF),
+    "yousaid.delete": ("POST", "/you-said/{you_said}/delete", STAFF),
     # --- klippekort (young people) ---
     "credits.index": ("GET", "/klip", {"young"}),
     "credits.offers": ("GET", "/klip/offers", {"young", "staff", "admin"}),
@@ -226,6 +234,26 @@ MATRIX = {
     "notifications.rename": ("POST", "/push/subscriptions/{device}/name", OWNER),
     "notifications.test": ("POST", "/push/subscriptions/{device}/test", OWNER),
     "notifications.remove": ("POST", "/push/subscriptions/{device}/delete", OWNER),
+    # --- evaluation ---
+    "evaluation.pulse": ("GET", "/pulse", {"young"}),  # outside the trial: a page saying what it is for
+    "evaluation.index": ("GET", "/staff/evaluation", STAFF),
+    "evaluation.person": ("GET", "/staff/evaluation/people/{young}", STAFF),
+    "evaluation.enrol": ("POST", "/staff/evaluation/people/{young}/enrol", STAFF),  # 422 here: no cohort year
+    "evaluation.record_status": ("GET", "/staff/evaluation/people/{young}/status", STAFF),  # not enrolled: 303
+    "evaluation.statistics": ("GET", "/staff/evaluation/stats", STAFF),
+    "evaluation.stats_csv": ("GET", "/staff/evaluation/stats.csv", STAFF),
+    "evaluation.export_page": ("GET", "/staff/evaluation/export", STAFF),
+    "evaluation.download_export": ("POST", "/staff/evaluation/export", STAFF),
+    # --- data rights ({deletion_request}: {young} asked to be deleted) ---
+    "rights.index": ("GET", "/me/data", LOGGED_IN),
+    "rights.summary": ("GET", "/me/data/summary", LOGGED_IN),
+    "rights.download": ("GET", "/me/data/export.json", LOGGED_IN),
+    "rights.ask_deletion": ("POST", "/me/data/delete", {"young", "support", "mentor"}),  # 422: not ticked; staff 403
+    "rights.withdraw_deletion": ("POST", "/me/data/delete/withdraw", LOGGED_IN),  # nothing to take back: 303
+    "rights.staff_requests": ("GET", "/staff/deletion-requests", STAFF),
+    "rights.staff_request": ("GET", "/staff/deletion-requests/{deletion_request}", STAFF),
+    "rights.confirm": ("POST", "/staff/deletion-requests/{deletion_request}/confirm", STAFF),  # 422 here: not ticked
+    "rights.decline": ("POST", "/staff/deletion-requests/{deletion_request}/decline", STAFF),  # 422 here: no reason
     "accounts.logout": ("POST", "/logout", ANYONE),  # last: it ends the login
 }
 
@@ -247,6 +275,8 @@ def people(app, make):
     from hub.db import job_session, utcnow
     from hub.events.models import Booking, BookingStatus, Event
     from hub.proposals.models import Proposal
+    from hub.proposals.yousaid import YouSaid
+    from hub.rights.models import DeletionRequest
 
     young = make.user(is_young=True).id
     ids: dict[str, int] = {}
@@ -264,14 +294,16 @@ def people(app, make):
         session.flush()
         booking = Booking(event_id=event.id, user_id=young, status=BookingStatus.CONFIRMED, ticket_code="matrix-ticket")
         proposal = Proposal(author_id=young, title="Klatretur", what="Vi tager ud og klatrer")
+        you_said = YouSaid(title="Længere åbent", you_said="Åbent om fredagen", we_did="Åbent til kl. 22")
         partner = Partner(name="Bloc Aarhus")
-        session.add_all([booking, proposal, partner])
+        session.add_all([booking, proposal, partner, you_said])
         session.flush()
         offer = Offer(title="Klatring", category="sport", price_klip=2, partner_id=partner.id)
         session.add(offer)
         session.flush()
         voucher = Voucher(user_id=young, offer_id=offer.id, price_klip=2, qr_secret="00" * 32)
-        session.add(voucher)
+        deletion_request = DeletionRequest(user_id=young, reason="Jeg vil gerne slettes")
+        session.add_all([voucher, deletion_request])
         session.flush()
         ids |= support_world(session, young)
         ids |= {
@@ -281,6 +313,8 @@ def people(app, make):
             "partner": partner.id,
             "offer": offer.id,
             "voucher": voucher.id,
+            "deletion_request": deletion_request.id,
+            "you_said": you_said.id,
         }
     return {
         "young": young,

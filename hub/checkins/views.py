@@ -12,6 +12,8 @@ from sqlmodel import select
 from hub.access import get_or_404
 from hub.accounts.auth import roles_required
 from hub.accounts.models import SUPPORT_TYPE_LABELS, Role, User
+from hub.audit import services as audit
+from hub.audit.models import Area as AuditArea
 from hub.checkins import queries, services
 from hub.checkins.charts import trend_chart
 from hub.checkins.forms import MOOD_WORDS, CheckInForm, SparringForm, WellbeingForm
@@ -27,7 +29,6 @@ bp = Blueprint("checkins", __name__)
 
 ADULTS = (Role.SUPPORT, Role.MENTOR, Role.STAFF)
 RECENT = 10  # check-ins shown at once; older ones are a tap away
-CHECKINS_AREA = "checkins"  # what CircleView calls the check-ins, beside the Areas
 # How the young person's areas are named to someone else.
 AREA_NAMES = {
     Area.PLAN: _l("their plan"),
@@ -68,8 +69,8 @@ def young_person(young_id: int):
     sees = {area: circle.may_see(db, current_user, young.id, area) for area in Area}
     checkins = queries.visible_checkins(db, current_user, young.id)
     trend = queries.wellbeing_trend(db, young.id) if sees[Area.WELLBEING] else []
-    for area in [*(a for a, shown in sees.items() if shown), *([CHECKINS_AREA] if checkins else [])]:
-        circle.record_view(db, viewer=current_user, young_id=young.id, area=area)
+    for area in [*(a for a, shown in sees.items() if shown), *([AuditArea.CHECKINS] if checkins else [])]:
+        audit.record(db, actor=current_user, young_id=young.id, area=area)
     link = circle.open_link(db, young_id=young.id, supporter_id=current_user.id)
     return render(
         "checkins/young_person.html",
@@ -101,7 +102,7 @@ def new(young_id: int):
         form.happened_on.data = today
     if form.validate_on_submit():
         try:
-            services.log_checkin(
+            checkin = services.log_checkin(
                 get_session(),
                 actor=current_user,
                 young=young,
@@ -116,6 +117,14 @@ def new(young_id: int):
         except Invalid as error:
             form.add_errors({CheckInForm.FIELD_OF.get(error.code, "__form__"): error.message})
         else:
+            audit.record_change(
+                get_session(),
+                actor=current_user,
+                young_id=young.id,
+                area=AuditArea.CHECKINS,
+                detail="checkin.log",
+                object_id=checkin.id,
+            )
             flash(_("The check-in is saved."), "success")
             return hx_redirect(url_for("checkins.young_person", young_id=young.id) + "#checkins")
     status = 422 if form.errors or form.form_errors else 200

@@ -36,6 +36,7 @@ STAFF_LINKS = [
     NavItem("staff_credits.index", _l("Klip"), "ticket", "/staff/klip"),
     NavItem("staff_support.index", _l("Support"), "support", "/staff/support"),
     NavItem("staff.people", _l("People"), "people", "/staff/people"),
+    NavItem("evaluation.index", _l("Evaluation"), "star", "/staff/evaluation"),
     NavItem("accounts.me", _l("Me"), "me", "/me"),
 ]
 

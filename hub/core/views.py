@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, request, session, url_for
 from flask_babel import gettext as _
@@ -12,7 +13,8 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from hub.accounts.models import Role
-from hub.db import get_session
+from hub.core import staff_home
+from hub.db import get_session, utcnow
 from hub.errors import render_error
 from hub.htmx import hx_redirect, render
 from hub.i18n import LANGUAGES
@@ -36,7 +38,23 @@ def home_template() -> str:
 def home():
     if not current_user.is_authenticated:
         return render("home/welcome.html")
-    return render(home_template(), user=current_user)
+    template = home_template()
+    if template == "home/staff.html":
+        return render(template, user=current_user, home=_staff_home())
+    return render(template, user=current_user)
+
+
+def _staff_home():
+    """The shift's overview, read only for staff (the template decides nothing about who sees it)."""
+    config = current_app.config
+    return staff_home.build(
+        get_session(),
+        viewer=current_user,
+        now=utcnow(),
+        tz=ZoneInfo(config["BABEL_DEFAULT_TIMEZONE"]),
+        quiet_days=int(config.get("STAFF_HOME_QUIET_DAYS", staff_home.QUIET_DAYS)),
+        checkin_quiet_days=int(config.get("CHECKIN_QUIET_DAYS", 42)),
+    )
 
 
 @bp.route("/healthz")

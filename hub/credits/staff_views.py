@@ -15,6 +15,8 @@ from hub.accounts import services as accounts
 from hub.accounts.auth import roles_required
 from hub.accounts.forms import PartnerInviteForm
 from hub.accounts.models import Role, TokenPurpose, User
+from hub.audit import services as audit
+from hub.audit.models import Area as AuditArea
 from hub.core.export import csv_download
 from hub.core.qr import qr_svg
 from hub.credits import manage, staff_queries, stats, vouchers
@@ -107,6 +109,7 @@ def index():
 
 def _person_context(person: User, **forms) -> dict:
     db, now = get_session(), utcnow()
+    audit.record(db, actor=current_user, young_id=person.id, area=AuditArea.KLIP)
     ledger_now = ledger.ledger_of(db, person.id)
     return {
         "person": person,
@@ -119,6 +122,12 @@ def _person_context(person: User, **forms) -> dict:
         "correct_form": forms.get("correct_form") or CorrectForm(prefix="correct", formdata=None),
         "back_form": forms.get("back_form") or GiveBackForm(prefix="back", formdata=None),
     }
+
+
+def _klip_changed(person: User, detail: str, object_id: int | None) -> None:
+    audit.record_change(
+        get_session(), actor=current_user, young_id=person.id, area=AuditArea.KLIP, detail=detail, object_id=object_id
+    )
 
 
 @bp.route("/people/<int:user_id>")
@@ -143,6 +152,7 @@ def grant(user_id: int):
             error = failed
             _failed(form, failed)
         else:
+            _klip_changed(person, "klip.grant", entry.id)
             flash(_("%(name)s got %(count)d klip.", name=person.display_name, count=entry.amount), "success")
             return hx_redirect(url_for(".person", user_id=person.id))
     context = _person_context(person, grant_form=form)
@@ -159,13 +169,14 @@ def correct(user_id: int):
     error = None
     if _checked(form, lambda: manage.correction_problems(amount, reason)):
         try:
-            manage.correct_klip(
+            entry = manage.correct_klip(
                 db, actor=current_user, user_id=person.id, amount=amount, reason=reason, key=form.key.data
             )
         except DomainError as failed:
             error = failed
             _failed(form, failed)
         else:
+            _klip_changed(person, "klip.correct", entry.id)
             flash(_("The correction is saved."), "success")
             return hx_redirect(url_for(".person", user_id=person.id))
     context = _person_context(person, correct_form=form)
@@ -194,6 +205,7 @@ def give_back(user_id: int):
             error = failed
             _failed(form, failed)
         else:
+            _klip_changed(person, "klip.give_back", voucher.id)
             flash(_("%(count)d klip are back on the card.", count=voucher.price_klip), "success")
             return hx_redirect(url_for(".person", user_id=person.id))
     context = _person_context(person, back_form=form)
@@ -233,6 +245,13 @@ def grant_many():
             _failed(form, failed)
         else:
             if form.confirmed.data == "yes":
+                audit.record_changes(
+                    db,
+                    actor=current_user,
+                    young_ids=[p.id for p in plan.people],
+                    area=AuditArea.KLIP,
+                    detail="klip.grant",
+                )
                 message = _("%(count)d people got %(amount)d klip each.", count=len(plan.people), amount=plan.amount)
                 flash(message, "success")
                 return hx_redirect(url_for(".index"))

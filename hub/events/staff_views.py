@@ -13,6 +13,8 @@ from flask_login import current_user
 from hub.access import get_or_404
 from hub.accounts.auth import roles_required
 from hub.accounts.models import Role, User
+from hub.audit import services as audit
+from hub.audit.models import Area as AuditArea
 from hub.core.export import csv_download
 from hub.db import get_session, utcnow
 from hub.errors import DomainError, Invalid
@@ -224,7 +226,19 @@ def find_walk_in(event_id: int):
     return render("staff_events/attendance.html", "staff_events/_walk_in_results.html", **context)
 
 
-def _toggle(booking_id: int, action):
+def _booking_changed(booking: Booking, detail: str) -> None:
+    """Staff changed a young person's booking: on the audit log."""
+    audit.record_change(
+        get_session(),
+        actor=current_user,
+        young_id=booking.user_id,
+        area=AuditArea.BOOKINGS,
+        detail=detail,
+        object_id=booking.id,
+    )
+
+
+def _toggle(booking_id: int, action, detail: str):
     db = get_session()
     booking = get_or_404(Booking, booking_id)
     error = None
@@ -232,6 +246,8 @@ def _toggle(booking_id: int, action):
         booking = action(db, actor=current_user, booking_id=booking.id)
     except DomainError as failed:
         error = failed
+    else:
+        _booking_changed(booking, detail)
     if not is_partial():
         if error is not None:
             raise error
@@ -246,13 +262,13 @@ def _toggle(booking_id: int, action):
 @bp.route("/bookings/<int:booking_id>/check-in", methods=["POST"])
 @roles_required(Role.STAFF)
 def check_in(booking_id: int):
-    return _toggle(booking_id, checkins.check_in)
+    return _toggle(booking_id, checkins.check_in, "booking.check_in")
 
 
 @bp.route("/bookings/<int:booking_id>/undo-check-in", methods=["POST"])
 @roles_required(Role.STAFF)
 def undo_check_in(booking_id: int):
-    return _toggle(booking_id, checkins.undo_check_in)
+    return _toggle(booking_id, checkins.undo_check_in, "booking.undo_check_in")
 
 
 @bp.route("/<int:event_id>/walk-in", methods=["POST"])
@@ -264,6 +280,7 @@ def walk_in(event_id: int):
     if user_id is None:
         raise Invalid("person_required", _("Choose a young person from the search."))
     booking = checkins.add_walk_in(db, actor=current_user, event_id=event.id, user_id=user_id)
+    _booking_changed(booking, "booking.walk_in")
     if not is_partial():
         person = db.get(User, booking.user_id)
         flash(_("%(name)s is checked in.", name=person.name), "success")
@@ -304,6 +321,7 @@ def assign_companion(booking_id: int):
     except DomainError as error:
         context = _detail_context(db.get(Event, booking.event_id), error=error.message)
         return render("staff_events/detail.html", status=error.status, **context)
+    _booking_changed(booking, "booking.companion")
     flash(_("Saved. We have told them both.") if companion_id else _("Nobody is assigned now."), "success")
     return hx_redirect(url_for(".detail", event_id=booking.event_id) + "#companions")
 
@@ -317,6 +335,7 @@ def _scan_context(code: str, error: str | None = None) -> dict:
     event = db.get(Event, booking.event_id)
     expected = request.args.get("event", type=int)
     local_day = now.astimezone(local_tz()).date()
+    audit.record(db, actor=current_user, young_id=booking.user_id, area=AuditArea.BOOKINGS, object_id=booking.id)
     return {
         "code": code,
         "booking": booking,
@@ -344,11 +363,14 @@ def scan(code: str):
 def scan_check_in(code: str):
     db = get_session()
     try:
-        checkins.check_in_by_code(db, actor=current_user, code=code, event_id=request.args.get("event", type=int))
+        booking = checkins.check_in_by_code(
+            db, actor=current_user, code=code, event_id=request.args.get("event", type=int)
+        )
     except DomainError as error:
         if error.status == 404:
             raise
         return render("staff_events/scan.html", status=error.status, **_scan_context(code, error.message))
+    _booking_changed(booking, "booking.check_in")
     flash(_("Checked in. Welcome!"), "success")
     return hx_redirect(url_for(".scan", code=code, event=request.args.get("event", type=int)))
 

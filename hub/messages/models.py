@@ -3,7 +3,8 @@ the urgent path ("I need help now"), and what staff set up around them (who hand
 topic, canned replies, opening hours, reply norms, crisis lines, who is on duty).
 
 Message text is sensitive personal data: staff reading a young person's conversation is
-written to `AuditEntry`, and closed conversations are deleted after a retention period.
+written to the audit log (hub.audit), and closed conversations are deleted after a retention
+period (their audit lines are kept).
 """
 
 from __future__ import annotations
@@ -171,17 +172,3 @@ class DutyShift(SQLModel, table=True):
     staff_id: int = Field(foreign_key="user_account.id", ondelete="CASCADE")
     since: datetime = Field(default_factory=utcnow, sa_column=utc_column(nullable=False))
     until: datetime = Field(sa_column=utc_column(nullable=False))
-
-
-class AuditEntry(SQLModel, table=True):
-    """Staff reading a young person's conversation, kept for accountability."""
-
-    __tablename__ = "audit_entry"
-    __table_args__ = (Index("ix_audit_entry_young_at", "young_id", "at"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    actor_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
-    young_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
-    action: str = Field(max_length=30)  # read_conversation, …
-    object_id: int | None = Field(default=None)
-    at: datetime = Field(default_factory=utcnow, sa_column=utc_column(nullable=False))

@@ -12,11 +12,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from hub.accounts.models import Role, User
+from hub.audit import services as audit
+from hub.audit.models import Area
 from hub.db import utcnow
 from hub.errors import Conflict, Invalid, NotFound
 from hub.messages.models import (
     TOPIC_LABELS,
-    AuditEntry,
     Conversation,
     ConversationStatus,
     DutyShift,
@@ -72,17 +73,11 @@ def visible_messages(session: Session, viewer: User, conversation: Conversation)
 
 
 def audit_read(session: Session, *, viewer: User, conversation: Conversation) -> None:
-    """Staff opening a young person's conversation is kept on record."""
+    """Staff opening a young person's conversation is kept on record (once per visit)."""
     if viewer.is_staff_member and viewer.id != conversation.young_id:
-        session.add(
-            AuditEntry(
-                actor_id=viewer.id,
-                young_id=conversation.young_id,
-                action="read_conversation",
-                object_id=conversation.id,
-            )
+        audit.record(
+            session, actor=viewer, young_id=conversation.young_id, area=Area.MESSAGES, object_id=conversation.id
         )
-        session.flush()
 
 
 # --- writing -------------------------------------------------------------------------------------

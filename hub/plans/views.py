@@ -13,6 +13,8 @@ from flask_login import current_user, login_required
 from hub.access import get_or_404
 from hub.accounts.auth import roles_required
 from hub.accounts.models import Role, User
+from hub.audit import services as audit
+from hub.audit.models import Area as AuditArea
 from hub.db import get_session, utcnow
 from hub.errors import Conflict, Invalid, NotFound
 from hub.htmx import hx_redirect, is_partial, render
@@ -29,7 +31,6 @@ from hub.plans.forms import (
 )
 from hub.plans.models import LIFE_AREA_LABELS, Answer, Goal, Plan, Step, Suggestion
 from hub.security import safe_next
-from hub.support import circle
 
 bp = Blueprint("plans", __name__)
 
@@ -297,6 +298,9 @@ def comment(goal_id: int):
         except Invalid as error:
             form.explain(error)
         else:
+            audit.record_change(
+                get_session(), actor=current_user, young_id=goal.young_id, area=AuditArea.PLAN, detail="plan.comment"
+            )
             flash(_("Your comment is posted."), "success")
             if mine:
                 return hx_redirect(url_for("plans.goal", goal_id=goal.id) + "#comments")
@@ -336,7 +340,7 @@ def shared(young_id: int):
     young = _readable_young(young_id)
     if young.id == current_user.id:
         return redirect(url_for("plans.mine"))
-    circle.record_view(get_session(), viewer=current_user, young_id=young.id, area="plan")
+    audit.record(get_session(), actor=current_user, young_id=young.id, area=AuditArea.PLAN)
     return _shared_page(young)
 
 
@@ -364,6 +368,9 @@ def suggest(young_id: int):
         except Invalid as error:
             form.explain(error)
         else:
+            audit.record_change(
+                get_session(), actor=current_user, young_id=young.id, area=AuditArea.PLAN, detail="plan.suggest"
+            )
             flash(
                 _("Your suggestion is sent. %(name)s decides if it goes into the plan.", name=young.display_name),
                 "success",
@@ -417,7 +424,7 @@ def shared_changes(young_id: int):
     young = _readable_young(young_id)
     if young.id == current_user.id:
         return redirect(url_for("plans.changes", **request.args))
-    circle.record_view(get_session(), viewer=current_user, young_id=young.id, area="plan")
+    audit.record(get_session(), actor=current_user, young_id=young.id, area=AuditArea.PLAN)
     back_url = url_for("plans.shared", young_id=young.id)
     return _changes_page(young, action_url=url_for("plans.shared_changes", young_id=young.id), back_url=back_url)
 

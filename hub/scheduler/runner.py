@@ -28,6 +28,7 @@ from hub.events import services as event_services
 from hub.messages import jobs as message_jobs
 from hub.notifications import jobs as notification_jobs
 from hub.notifications import vapid
+from hub.rights import jobs as rights_jobs
 from hub.scheduler import lease
 
 log = logging.getLogger("hub.scheduler")
@@ -54,6 +55,9 @@ JOBS = [
     Job("event_reminders", event_jobs.send_reminders, every_seconds=300),
     Job("checkin_reminders", checkin_jobs.remind_supporters, every_seconds=3600),
     Job("klip_expiry_warnings", credit_jobs.warn_expiring, every_seconds=3600),
+    # Retention (hub/rights): old check-ins go; long-inactive young people are warned, then anonymised.
+    Job("delete_old_checkins", rights_jobs.delete_old_checkins, every_seconds=6 * 3600),
+    Job("anonymise_inactive", rights_jobs.anonymise_inactive, every_seconds=6 * 3600),
     # The outbox: new pushes, retries and catch-up after a restart, all from the rows.
     Job("deliver_push", notification_jobs.deliver_push, every_seconds=PUSH_SWEEP_SECONDS),
 ]

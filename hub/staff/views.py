@@ -13,6 +13,8 @@ from hub.accounts import services
 from hub.accounts.auth import roles_required
 from hub.accounts.forms import InviteForm
 from hub.accounts.models import Role, SupportType, TokenPurpose, User
+from hub.audit import services as audit
+from hub.audit.models import Area as AuditArea
 from hub.core.qr import qr_svg
 from hub.db import get_session
 from hub.errors import DomainError
@@ -25,6 +27,12 @@ PAGE_SIZE = 50
 
 def get_person_or_404(user_id: int) -> User:
     return get_or_404(User, user_id)
+
+
+def _account_changed(user: User, detail: str) -> None:
+    """A change to a young person's account goes on the audit log."""
+    if user.is_young:
+        audit.record_change(get_session(), actor=current_user, young_id=user.id, area=AuditArea.PROFILE, detail=detail)
 
 
 @bp.route("/people")
@@ -68,6 +76,7 @@ def invite():
 def reset_link(user_id: int):
     user = get_person_or_404(user_id)
     token = services.issue_reset(get_session(), actor=current_user, user=user)
+    _account_changed(user, "account.reset_link")
     purpose = TokenPurpose.INVITE if user.password_hash is None else TokenPurpose.RESET
     return _link_page(user, token, purpose)
 
@@ -83,6 +92,7 @@ def set_trial(user_id: int):
     user = get_person_or_404(user_id)
     enrol = request.form.get("enrol") == "1"
     services.set_trial_enrolment(get_session(), actor=current_user, user=user, enrolled=enrol)
+    _account_changed(user, "account.trial_in" if enrol else "account.trial_out")
     name = user.display_name
     message = _("%(name)s is in the trial.", name=name) if enrol else _("%(name)s is out of the trial.", name=name)
     flash(message, "success")
@@ -95,5 +105,6 @@ def set_disabled(user_id: int):
     user = get_person_or_404(user_id)
     disable = request.form.get("disable") == "1"
     services.set_disabled(get_session(), actor=current_user, user=user, disabled=disable)
+    _account_changed(user, "account.closed" if disable else "account.opened")
     flash(_("The account is closed.") if disable else _("The account is open again."), "success")
     return hx_redirect(url_for("staff.people", q=user.email))

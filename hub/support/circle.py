@@ -1,20 +1,18 @@
 """Who may see what of a young person: the one place that answers it.
 
-Every view that shows a young person's things to someone else asks here. The young person
-always sees their own; hub staff see what the hub needs to help (not the wellbeing
-check-ins, which are shared person by person); anyone else sees an area only while they
-are in the young person's circle and the young person has said yes to that area.
+Every view that shows a young person's things to someone else asks here, and writes the look
+to the audit log (hub.audit.services.record). The young person always sees their own; hub
+staff see what the hub needs to help (not the wellbeing check-ins, which are shared person
+by person); anyone else sees an area only while they are in the young person's circle and
+the young person has said yes to that area.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlmodel import Session, select
 
 from hub.accounts.models import SupportType, User
-from hub.db import utcnow
-from hub.support.models import Area, CircleView, SupportLink
+from hub.support.models import Area, SupportLink
 
 # Professionals work on the case side; volunteers and network people never see case data.
 PROFESSIONAL_TYPES = frozenset(
@@ -38,7 +36,6 @@ DEFAULT_SHARING = {
 DEFAULT_MESSAGING = {"professional": True, MENTOR: True, SupportType.NETWORK: False}
 
 STAFF_AREAS = frozenset({Area.PLAN, Area.BOOKINGS, Area.KLIP})
-VIEW_LOG_GAP = timedelta(minutes=10)  # one log line per person and area per visit, not per click
 
 
 def supporter_kind(user: User) -> str | None:
@@ -125,22 +122,3 @@ def sees(viewer: User, young_id: int, link: SupportLink | None, area: Area | str
     if link is not None and link.may_see(area):
         return True
     return viewer.is_staff_member and area in STAFF_AREAS
-
-
-def record_view(session: Session, *, viewer: User, young_id: int, area: str) -> None:
-    """Log that someone in the circle looked, for the young person's "who can see what" page.
-
-    Staff looking is not logged here (their access is the hub's, described on that page).
-    """
-    link = open_link(session, young_id=young_id, supporter_id=viewer.id)
-    if link is None:
-        return
-    now = utcnow()
-    recent = session.exec(
-        select(CircleView.id).where(
-            CircleView.link_id == link.id, CircleView.area == area, CircleView.viewed_at > now - VIEW_LOG_GAP
-        )
-    ).first()
-    if recent is None:
-        session.add(CircleView(link_id=link.id, area=area, viewed_at=now))
-        session.flush()

@@ -8,11 +8,11 @@ from datetime import date, timedelta
 from sqlmodel import Session
 
 from hub.accounts.models import SupportType, User
+from hub.audit import services as audit
 from hub.db import utcnow
 from hub.support.circle import default_sharing, supporter_kind
 from hub.support.models import (
     ChangeKind,
-    CircleView,
     Nomination,
     SupportChange,
     SupporterProfile,
@@ -211,5 +211,6 @@ def load(session: Session, by_login: dict[str, User]) -> None:
         (peter, "bookings", 2, 20),
     ]:
         at = (now - timedelta(days=days)).replace(hour=hour, minute=12)
-        session.add(CircleView(link_id=link.id, area=area, viewed_at=at))
+        reader = session.get(User, link.supporter_id)
+        audit.record(session, actor=reader, young_id=link.young_id, area=area, now=at)
     session.flush()

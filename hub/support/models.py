@@ -98,18 +98,6 @@ class SupportLink(SQLModel, table=True):
         return self.ended_at is None and bool(getattr(self, f"see_{Area(area).value}"))
 
 
-class CircleView(SQLModel, table=True):
-    """When someone in the circle looked at something of the young person's."""
-
-    __tablename__ = "circle_view"
-    __table_args__ = (Index("ix_circle_view_link_at", "link_id", "viewed_at"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    link_id: int = Field(foreign_key="support_link.id", ondelete="CASCADE")
-    area: str = Field(max_length=12)  # an Area, or "checkins"
-    viewed_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(nullable=False))
-
-
 class NominationStatus(StrEnum):
     WAITING = "waiting"  # staff have not yet talked to the person
     INVITED = "invited"

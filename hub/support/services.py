@@ -17,11 +17,11 @@ from datetime import datetime
 from urllib.parse import quote
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from hub.accounts.models import ROLE_LABELS, SUPPORT_TYPE_LABELS, Role, SupportType, User
+from hub.audit import services as audit
 from hub.db import utcnow
 from hub.errors import Conflict, Forbidden, Invalid, NotFound
 from hub.notifications.services import notify
@@ -39,19 +39,17 @@ from hub.support.models import (
     AREA_LABELS,
     Area,
     ChangeKind,
-    CircleView,
     SupportChange,
     SupporterProfile,
     SupportLink,
 )
 
 SHARING_FIELDS = ("see_plan", "see_bookings", "see_wellbeing", "see_klip", "may_message")
-LATEST_LOOKS = 20
 STAFF_LIST_LIMIT = 300  # the staff's lists of nominations and supporters
 
 # The kinds a young person can filter the directory by; network people are never listed.
 DIRECTORY_KINDS = [kind for kind in SupportType if kind != SupportType.NETWORK] + [MENTOR]
-LOOK_LABELS = {**AREA_LABELS, "checkins": _l("Check-in notes about you")}
+OTHER_LOOKS = {"checkins": _l("Check-in notes about you")}  # read beside the areas they share
 
 
 def kind_label(kind: str | None):
@@ -210,48 +208,32 @@ class SharingRow:
 
 
 @dataclass(frozen=True)
-class Look:
-    name: str
-    what: object
-    at: datetime
-
-
-@dataclass(frozen=True)
 class Visibility:
     rows: list[SharingRow]
     staff_areas: list[AreaShare]
-    looks: list[Look] = field(default_factory=list)
+    looks: list[audit.Look] = field(default_factory=list)  # everyone who read or changed, lately
 
 
 def visibility(session: Session, *, young: User) -> Visibility:
-    """Who can see what, and when each person last looked."""
+    """Who can see what, when each person in the circle last looked, and who read or changed
+    the young person's things lately (staff included), from the audit log."""
     cards = circle(session, young=young)
-    last = session.exec(
-        select(CircleView.link_id, CircleView.area, func.max(CircleView.viewed_at))
-        .where(CircleView.link_id.in_([card.link.id for card in cards]))
-        .group_by(CircleView.link_id, CircleView.area)
-    ).all()
-    last_looks: dict[int, dict[str, datetime]] = {}
-    for link_id, area, at in last:
-        last_looks.setdefault(link_id, {})[area] = at
+    last = audit.last_reads(session, young_id=young.id, actor_ids={card.link.supporter_id for card in cards})
     rows = []
     for card in cards:
-        seen = last_looks.get(card.link.id, {})
+        # Only looks while this link has been open: someone who left and came back starts afresh.
+        seen = {
+            area: at
+            for (actor_id, area), at in last.items()
+            if actor_id == card.link.supporter_id and at >= card.link.started_at
+        }
         areas = [AreaShare(AREA_LABELS[area], card.link.may_see(area), seen.get(area)) for area in Area]
-        others = [AreaShare(LOOK_LABELS.get(a, a), True, at) for a, at in seen.items() if a not in set(Area)]
+        others = [AreaShare(label, True, seen[a]) for a, label in OTHER_LOOKS.items() if a in seen]
         rows.append(SharingRow(card, areas, others))
-    looks = session.exec(
-        select(CircleView, User)
-        .join(SupportLink, SupportLink.id == CircleView.link_id)
-        .join(User, User.id == SupportLink.supporter_id)
-        .where(SupportLink.young_id == young.id)
-        .order_by(CircleView.viewed_at.desc(), CircleView.id.desc())
-        .limit(LATEST_LOOKS)
-    ).all()
     return Visibility(
         rows=rows,
         staff_areas=[AreaShare(AREA_LABELS[area], area in STAFF_AREAS) for area in Area],
-        looks=[Look(user.name, LOOK_LABELS.get(view.area, view.area), view.viewed_at) for view, user in looks],
+        looks=audit.looks(session, young_id=young.id),
     )
 
 

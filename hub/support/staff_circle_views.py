@@ -10,6 +10,8 @@ from flask_login import current_user
 from hub.access import get_or_404
 from hub.accounts.auth import roles_required
 from hub.accounts.models import Role, TokenPurpose, User
+from hub.audit import services as audit
+from hub.audit.models import Area as AuditArea
 from hub.core.qr import qr_svg
 from hub.db import get_session
 from hub.errors import DomainError
@@ -46,6 +48,7 @@ def nominations():
 
 def _nomination_page(nomination: Nomination, *, invite_form=None, decline_form=None, status: int = 200):
     db = get_session()
+    audit.record(db, actor=current_user, young_id=nomination.young_id, area=AuditArea.SUPPORT, object_id=nomination.id)
     return render(
         "staff_circle/nomination.html",
         status=status,
@@ -56,6 +59,17 @@ def _nomination_page(nomination: Nomination, *, invite_form=None, decline_form=N
         is_waiting=nomination.status == NominationStatus.WAITING,
         invite_form=invite_form or InviteNomineeForm(formdata=None, name=nomination.name, email=nomination.email),
         decline_form=decline_form or DeclineNominationForm(formdata=None),
+    )
+
+
+def _nomination_changed(nomination: Nomination, detail: str) -> None:
+    audit.record_change(
+        get_session(),
+        actor=current_user,
+        young_id=nomination.young_id,
+        area=AuditArea.SUPPORT,
+        detail=detail,
+        object_id=nomination.id,
     )
 
 
@@ -80,6 +94,7 @@ def invite_nominee(nomination_id: int):
                 raise
             form.add_errors({error.code: error.message})
         else:
+            _nomination_changed(nomination, "support.nominee_invited")
             if invited.existing:
                 flash(
                     _(
@@ -104,6 +119,7 @@ def decline_nomination(nomination_id: int):
     form = DeclineNominationForm()
     if form.validate_on_submit():
         nominating.decline_nomination(get_session(), actor=current_user, nomination=nomination, reason=form.reason.data)
+        _nomination_changed(nomination, "support.nominee_declined")
         flash(_("Answered. The young person can read your reason."), "info")
         return hx_redirect(url_for("staff_circle.nominations"))
     return _nomination_page(nomination, decline_form=form, status=422)

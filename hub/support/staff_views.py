@@ -10,6 +10,8 @@ from flask_login import current_user
 from hub.access import get_or_404
 from hub.accounts.auth import roles_required
 from hub.accounts.models import SUPPORT_TYPE_LABELS, Role, User
+from hub.audit import services as audit
+from hub.audit.models import Area as AuditArea
 from hub.db import get_session
 from hub.errors import Invalid
 from hub.htmx import hx_redirect, render
@@ -62,6 +64,7 @@ def sparring_done(sparring_id: int):
 def _person_page(young: User, status: int = 200, failed: tuple[int, str, object] | None = None):
     """The person page; `failed` is (item id, action, form) when an action on that item needs fixing."""
     db = get_session()
+    audit.record(db, actor=current_user, young_id=young.id, area=AuditArea.SUPPORT)
     lines = history_lines(db, young.id)
     return render(
         "staff_support/person.html",
@@ -78,6 +81,12 @@ def _person_page(young: User, status: int = 200, failed: tuple[int, str, object]
         failed_item=failed[0] if failed else None,
         failed_action=failed[1] if failed else None,
         failed_form=failed[2] if failed else None,
+    )
+
+
+def _support_changed(young: User, detail: str, object_id: int | None = None) -> None:
+    audit.record_change(
+        get_session(), actor=current_user, young_id=young.id, area=AuditArea.SUPPORT, detail=detail, object_id=object_id
     )
 
 
@@ -99,6 +108,7 @@ def record_left(young_id: int):
             form.add_errors(error.errors)
         else:
             if changed:
+                _support_changed(young, "support.left")
                 flash(_("Noted: %(name)s has stepped away. Their active support is paused.", name=young.name), "info")
             return hx_redirect(url_for(".person", young_id=young.id) + "#door")
     return _person_page(young, 422, (None, "left", form))
@@ -109,6 +119,7 @@ def record_left(young_id: int):
 def record_return(young_id: int):
     young = get_young_or_404(young_id)
     if open_door.come_back(get_session(), actor=current_user, young=young):
+        _support_changed(young, "support.returned")
         flash(_("Noted: %(name)s is back. Resume paused support together with them.", name=young.name), "success")
     return hx_redirect(url_for(".person", young_id=young.id) + "#door")
 
@@ -125,6 +136,7 @@ def _item_action(item_id: int, action: str, form, call, done: str):
         except menu.InvalidItem as error:
             form.add_errors(error.errors)
         else:
+            _support_changed(young, f"support.{action}", item.id)
             flash(done, "success")
             return hx_redirect(url_for(".person", young_id=young.id) + f"#item-{item.id}")
     return _person_page(young, 422, (item.id, action, form))

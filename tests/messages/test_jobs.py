@@ -10,9 +10,10 @@ import time_machine
 from sqlmodel import func, select
 
 from hub.accounts.models import User
+from hub.audit.models import AuditEntry
 from hub.db import job_session, utcnow
 from hub.messages import jobs, services
-from hub.messages.models import AuditEntry, Conversation, ConversationStatus, Message, ReadMark
+from hub.messages.models import Conversation, ConversationStatus, Message, ReadMark
 from hub.notifications.models import Notification
 from tests.factories import make_user
 

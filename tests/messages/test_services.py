@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 from sqlmodel import func, select
 
+from hub.audit.models import AuditEntry
 from hub.db import utcnow
 from hub.errors import Conflict, Invalid, NotFound
 from hub.messages import services
 from hub.messages.models import (
-    AuditEntry,
     Conversation,
     ConversationStatus,
     DutyShift,
@@ -108,7 +108,7 @@ def test_staff_reading_is_written_to_the_audit_log(world, people):
             people["louise"].id,
             people["sara"].id,
             conversation.id,
-            "read_conversation",
+            "read",
         )
 
 
