@@ -281,10 +281,18 @@ def set_disabled(session: Session, *, actor: User, user: User, disabled: bool) -
         raise Forbidden("admin_only")
     if actor.id == user.id:
         raise Invalid("self_disable", str(_l("You cannot close your own account.")))
+    if not disabled and _erased(session, user.id):
+        raise Conflict("erased", str(_l("This account was deleted at the person's wish. It cannot be opened again.")))
     user.disabled_at = utcnow() if disabled else None
     if disabled:
         end_all_logins(session, user.id, reason="disabled")
     session.flush()
+
+
+def _erased(session: Session, user_id: int) -> bool:
+    from hub.rights.models import Erasure  # the rights domain builds on accounts, not the other way
+
+    return session.get(Erasure, user_id) is not None
 
 
 def set_trial_enrolment(session: Session, *, actor: User, user: User, enrolled: bool) -> None:

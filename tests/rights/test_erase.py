@@ -151,3 +151,24 @@ def test_every_table_with_rows_of_a_person_has_a_policy():
     # Tables that hang off shared things (an event, an offer) only, with no person in them, are fine.
     undecided = [name for name in undecided if person_columns().get(name)]
     assert undecided == [], f"decide what erasure does with: {undecided}"
+
+
+def test_an_erased_account_cannot_be_opened_again(app, world_ab):
+    import pytest
+
+    from hub.accounts import services as accounts
+    from hub.accounts.models import User
+    from hub.errors import Conflict
+    from tests.factories import make_user
+
+    erase(app, world_ab.a.id, world_ab.staff_id)
+    with app.app_context(), job_session() as session:
+        admin = make_user(session, is_admin=True, is_staff=True)
+        person = session.get(User, world_ab.a.id)
+        with pytest.raises(Conflict):
+            accounts.set_disabled(session, actor=admin, user=person, disabled=False)
+        assert person.disabled_at is not None
+        other = session.get(User, world_ab.b.id)
+        accounts.set_disabled(session, actor=admin, user=other, disabled=True)
+        accounts.set_disabled(session, actor=admin, user=other, disabled=False)  # not erased: opens again
+        assert other.disabled_at is None
