@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from flask_babel import force_locale
 
 from hub.core.charts import Series, Value, bar_chart, line_chart, value
 from hub.db import utcnow
@@ -204,7 +205,8 @@ def test_status_over_time_hides_a_round_with_fewer_than_five_people(world):
             add_status(s, young, at=now - timedelta(days=199), occupation="job")
             if i < 4:  # only four have a follow-up
                 add_status(s, young, at=now - timedelta(days=5), kind="follow_up", occupation="neither")
-        [occupation, network] = stats.status_over_time(s)
+        with force_locale("en"):
+            [occupation, network] = stats.status_over_time(s)
     assert [series.label for series in occupation.series] == ["Cohort 2025"]
     assert [v.text for v in occupation.series[0].values] == ["100", "<5"]
     assert [v.text for v in network.series[0].values] == ["3.0", "<5"]

@@ -129,7 +129,7 @@ def test_staff_decline_with_a_reason_the_person_reads(app, client, auth, login_a
     assert young.name in page and "Jeg er færdig med hubben" in page
     response = client.post(f"/staff/deletion-requests/{request.id}/decline", data={"answer": ""})
     assert response.status_code == 422
-    assert "Write a few words about why" in response.get_data(as_text=True)
+    assert "Skriv et par ord om hvorfor" in response.get_data(as_text=True)  # the hub speaks Danish first
     response = client.post(f"/staff/deletion-requests/{request.id}/decline", data={"answer": "Vi ringer dig op"})
     assert response.status_code == 303
     [request] = requests_of(app, young.id)
@@ -164,7 +164,7 @@ def test_the_staff_list_and_the_people_page(app, client, auth, login_as, make, e
     page = client.get("/staff/deletion-requests").get_data(as_text=True)
     assert page.index("Wanda Venter") < page.index("Otto Andet")  # waiting first
     people = client.get("/staff/people").get_data(as_text=True)
-    assert "Asks to be deleted" in people and "1 waiting" in people
+    assert "Beder om at blive slettet" in people and "1 venter" in people  # Danish first
 
 
 def test_a_missing_request_is_404(client, login_as):
