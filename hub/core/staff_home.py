@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
@@ -23,7 +22,6 @@ from hub.checkins.models import CheckIn
 from hub.credits.ledger import replay
 from hub.credits.models import KlipEntry
 from hub.events import staff_queries as event_queries
-from hub.events import stats as event_stats
 from hub.events.models import Booking
 from hub.messages import hours
 from hub.messages import inbox as hub_inbox
@@ -38,21 +36,6 @@ OPEN_LIMIT = 200  # open conversations read for the promise column; more is a cr
 
 
 # --- events today and tomorrow --------------------------------------------------------------------
-
-
-def event_days(session: Session, now: datetime, tz: ZoneInfo) -> dict:
-    """Today's and tomorrow's events with their bookings and who asked for company: three queries."""
-    today = now.astimezone(tz).date()
-    start = datetime.combine(today, time(), tz)
-    events = event_queries.events_between(session, start, start + timedelta(days=2))
-    counts = event_stats.event_counts(session, events, now=now)
-    requests = event_queries.companion_requests(session, [e.id for e in events])
-    days = []
-    for offset, label in ((0, _l("Today")), (1, _l("Tomorrow"))):
-        day = today + timedelta(days=offset)
-        on_day = [e for e in events if e.starts_at.astimezone(tz).date() == day]
-        days.append({"label": label, "date": day, "events": on_day})
-    return {"days": days, "counts": counts, "requests": requests, "any": bool(events)}
 
 
 # --- the inbox, with each waiting conversation against its promise ------------------------------------
@@ -360,7 +343,7 @@ def build(
     """Everything on the staff home. Only staff see it: the caller checks the role."""
     today = now.astimezone(tz).date()
     return StaffHome(
-        days=event_days(session, now, tz),
+        days=event_queries.event_days(session, now, tz),
         inbox=inbox(session, viewer=viewer, now=now),
         support=support(session),
         checkins=checkins(session, viewer=viewer, today=today, quiet_days=checkin_quiet_days),

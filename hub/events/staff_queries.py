@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from hub.accounts.models import User
+from hub.events import stats
 from hub.events.models import ACTIVE, Booking, BookingStatus, Event, EventStatus
 
 
@@ -150,3 +153,21 @@ def companion_bookings(session: Session, user: User, now: datetime) -> list[tupl
             .order_by(Event.starts_at)
         ).all()
     )
+
+
+def event_days(session: Session, now: datetime, tz: ZoneInfo) -> dict:
+    """Today's and tomorrow's events with their bookings and who asked for company: three queries.
+
+    The staff home shows it; `tz` is the hub's.
+    """
+    today = now.astimezone(tz).date()
+    start = datetime.combine(today, time(), tz)
+    events = events_between(session, start, start + timedelta(days=2))
+    counts = stats.event_counts(session, events, now=now)
+    requests = companion_requests(session, [e.id for e in events])
+    days = []
+    for offset, label in ((0, _l("Today")), (1, _l("Tomorrow"))):
+        day = today + timedelta(days=offset)
+        on_day = [e for e in events if e.starts_at.astimezone(tz).date() == day]
+        days.append({"label": label, "date": day, "events": on_day})
+    return {"days": days, "counts": counts, "requests": requests, "any": bool(events)}

@@ -421,19 +421,8 @@ def export():
 def home_sections():
     """Callables for the home pages; they query only when a template calls them."""
 
-    def staff_event_days() -> list[dict]:
-        db, now, tz = get_session(), utcnow(), local_tz()
-        today = now.astimezone(tz).date()
-        start = datetime.combine(today, time(), tz)
-        events = staff_queries.events_between(db, start, start + timedelta(days=2))
-        counts = stats.event_counts(db, events, now=now)
-        requests = staff_queries.companion_requests(db, [e.id for e in events])
-        days = []
-        for offset, label in ((0, _l("Today")), (1, _l("Tomorrow"))):
-            day = today + timedelta(days=offset)
-            on_day = [e for e in events if e.starts_at.astimezone(tz).date() == day]
-            days.append({"label": label, "date": day, "events": on_day})
-        return {"days": days, "counts": counts, "requests": requests, "any": bool(events)}
+    def staff_event_days() -> dict:
+        return staff_queries.event_days(get_session(), utcnow(), local_tz())
 
     def my_companion_bookings() -> list:
         if not current_user.is_authenticated:
