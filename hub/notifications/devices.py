@@ -22,7 +22,7 @@ def _decode(value: str) -> bytes:
     return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
 
 
-def _invalid() -> Invalid:
+def bad_subscription() -> Invalid:
     return Invalid("bad_subscription", str(_l("This phone could not be set up for notifications. Try again.")))
 
 
@@ -31,13 +31,13 @@ def check(endpoint: str, p256dh: str, auth: str, *, allow_http: bool) -> None:
     parts = urlsplit(endpoint or "")
     schemes = {"https", "http"} if allow_http else {"https"}
     if parts.scheme not in schemes or not parts.netloc or len(endpoint) > 1000:
-        raise _invalid()
+        raise bad_subscription()
     try:
         key, secret = _decode(p256dh or ""), _decode(auth or "")
     except (binascii.Error, ValueError):
-        raise _invalid() from None
+        raise bad_subscription() from None
     if len(key) != 65 or key[0] != 4 or len(secret) != 16:
-        raise _invalid()
+        raise bad_subscription()
 
 
 def guess_name(user_agent: str) -> str:

@@ -103,7 +103,7 @@ def _json_error(error: Invalid):
 def subscribe():
     data = request.get_json(silent=True)
     if not isinstance(data, dict) or not isinstance(data.get("keys"), dict):
-        return _json_error(devices._invalid())
+        return _json_error(devices.bad_subscription())
     keys = data["keys"]
     try:
         sub = devices.subscribe(
