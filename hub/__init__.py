@@ -13,6 +13,9 @@ def create_app(config: dict | None = None) -> Flask:
     """Build the app: config → db → security → login → i18n → blueprints → cli."""
     from hub import cli, db, errors, htmx, i18n, security
     from hub.accounts import auth
+    from hub.accounts.passkey_views import bp as passkeys_bp
+    from hub.accounts.second_factor_views import bp as second_factor_bp
+    from hub.accounts.session_views import bp as sessions_bp
     from hub.accounts.views import bp as accounts_bp
     from hub.audit.views import bp as audit_bp
     from hub.checkins.views import bp as checkins_bp
@@ -37,6 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
     from hub.support.staff_circle_views import bp as staff_circle_bp
     from hub.support.staff_views import bp as staff_support_bp
     from hub.support.views import bp as support_bp
+    from hub.wallet.views import bp as wallet_bp
 
     app = Flask(
         __name__,
@@ -64,6 +68,9 @@ def create_app(config: dict | None = None) -> Flask:
     blueprints = (
         core_bp,
         accounts_bp,
+        sessions_bp,
+        passkeys_bp,
+        second_factor_bp,
         staff_bp,
         events_bp,
         staff_events_bp,
@@ -84,6 +91,7 @@ def create_app(config: dict | None = None) -> Flask:
         audit_bp,
         rights_bp,
         evaluation_bp,
+        wallet_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -1,5 +1,6 @@
 """Every domain's models, imported in one place for Alembic and the mappers."""
 
+from hub.accounts import passkey_models, second_factor_models  # noqa: F401
 from hub.accounts.models import AccountToken, Consent, User, UserSession  # noqa: F401
 from hub.audit.models import AuditEntry  # noqa: F401
 from hub.checkins.models import CheckIn, Wellbeing  # noqa: F401

@@ -1,0 +1,1 @@
+"""The wallet: the few things a young person needs with no connection, kept on their phone."""
