@@ -48,7 +48,10 @@ def can_remember(user: User) -> bool:
     return not user.is_staff_member
 
 
-def start_login(session: Session, user: User, *, remember: bool, user_agent: str | None) -> str:
+def start_login(
+    session: Session, user: User, *, remember: bool, user_agent: str | None, second_factor: bool = False
+) -> str:
+    """A new login; `second_factor` when it was made with one (a passkey that verified its user)."""
     token = secrets.token_urlsafe(32)
     session.add(
         UserSession(
@@ -56,6 +59,7 @@ def start_login(session: Session, user: User, *, remember: bool, user_agent: str
             user_id=user.id,
             remember=remember and can_remember(user),
             user_agent=(user_agent or "")[:300] or None,
+            second_factor_at=utcnow() if second_factor else None,
         )
     )
     session.flush()
@@ -100,6 +104,15 @@ def end_login(session: Session, token: str, reason: str = "logout") -> None:
         update(UserSession)
         .where(UserSession.token_hash == hash_token(token), UserSession.ended_at.is_(None))
         .values(ended_at=utcnow(), ended_reason=reason)
+    )
+
+
+def mark_second_factor(session: Session, token: str) -> None:
+    """This login has now proved a second factor."""
+    session.exec(
+        update(UserSession)
+        .where(UserSession.token_hash == hash_token(token), UserSession.ended_at.is_(None))
+        .values(second_factor_at=utcnow())
     )
 
 

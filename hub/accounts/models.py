@@ -153,6 +153,9 @@ class UserSession(SQLModel, table=True):
     last_seen_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(nullable=False))
     ended_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     ended_reason: str | None = Field(default=None, max_length=20)
+    # When this login proved a second factor (a passkey, an authenticator code or a recovery
+    # code); staff see nothing of young people's until it has.
+    second_factor_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
 
 
 class TokenPurpose(StrEnum):

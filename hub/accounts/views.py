@@ -37,12 +37,14 @@ def _form_status(form) -> int:
     return 422 if form.errors else 200
 
 
-def _log_in(user: User, *, remember: bool) -> None:
+def _log_in(user: User, *, remember: bool, second_factor: bool = False) -> None:
     """Start a fresh login: a new server-side row and a clean cookie session."""
     remember = remember and can_remember(user)
     language = session.get("lang")
     session.clear()
-    token = start_login(get_session(), user, remember=remember, user_agent=request.user_agent.string)
+    token = start_login(
+        get_session(), user, remember=remember, user_agent=request.user_agent.string, second_factor=second_factor
+    )
     user.bind_login(token)
     login_user(user, remember=remember)
     session["lang"] = language or user.locale

@@ -18,8 +18,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table("user_session") as batch:
+        batch.add_column(sa.Column("second_factor_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("user_session") as batch:
+        batch.drop_column("second_factor_at")
