@@ -12,7 +12,7 @@ import contextlib
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import DateTime, Engine, create_engine, event
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session
@@ -82,10 +82,35 @@ def new_session(*, write: bool, app: Flask | None = None) -> Session:
     return Session(bind=bind, expire_on_commit=False)
 
 
+def writes(view: Callable) -> Callable:
+    """Mark a GET view that writes as it reads (an audit line, a read mark): its request takes
+    the write lock at once, like a POST. Without it, SQLite cannot turn the page's read into a
+    write once another request has committed since ("database is locked")."""
+    view.hub_writes = True
+    return view
+
+
+def _request_writes() -> bool:
+    if request.method in WRITE_METHODS:
+        return True
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, "hub_writes", False)
+
+
+def require_write(session: Session) -> None:
+    """For code that writes while a page is read: the request must have been marked with `writes`."""
+    if (
+        current_app.testing
+        and has_request_context()
+        and not session.get_bind().get_execution_options().get("hub_write")
+    ):
+        raise RuntimeError(f"{request.endpoint} writes on {request.method}: mark the view with hub.db.writes")
+
+
 def get_session() -> Session:
     """The request's session, opened on first use; write requests take the write lock at once."""
     if "db_session" not in g:
-        writes = request.method in WRITE_METHODS if request else True
+        writes = _request_writes() if request else True
         g.db_session = new_session(write=writes)
         g.after_commit = []
     return g.db_session

@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from hub.accounts.models import ROLE_LABELS, SUPPORT_TYPE_LABELS, Role, User
 from hub.audit.models import AREA_LABELS, Action, Area, AuditEntry
-from hub.db import utcnow
+from hub.db import require_write, utcnow
 from hub.support.circle import MENTOR, supporter_kind
 
 READ_GAP = timedelta(minutes=10)  # one line per person, area and thing per visit, not per click
@@ -65,6 +65,7 @@ def record(
     now = now or utcnow()
     if action is Action.READ and _read_lately(session, actor.id, young_id, area, object_id, now):
         return None
+    require_write(session)
     entry = AuditEntry(
         actor_id=actor.id,
         actor_kind=actor_kind(actor),

@@ -19,7 +19,7 @@ from hub.checkins.charts import trend_chart
 from hub.checkins.forms import MOOD_WORDS, CheckInForm, SparringForm, WellbeingForm
 from hub.checkins.models import Wellbeing
 from hub.credits import services as credits
-from hub.db import get_session, utcnow
+from hub.db import get_session, utcnow, writes
 from hub.errors import Invalid
 from hub.htmx import hx_redirect, is_partial, render
 from hub.support import circle
@@ -63,6 +63,7 @@ def young_people():
 
 @bp.route("/my-young-people/<int:young_id>")
 @roles_required(*ADULTS)
+@writes
 def young_person(young_id: int):
     young = _young_in_circle_or_404(young_id)
     db, now = get_session(), utcnow()

@@ -36,7 +36,7 @@ from hub.credits.staff_forms import (
     OfferForm,
     PartnerForm,
 )
-from hub.db import MAX_ID, get_session, utcnow
+from hub.db import MAX_ID, get_session, utcnow, writes
 from hub.errors import DomainError, Invalid, NotFound
 from hub.htmx import hx_redirect, render
 
@@ -132,6 +132,7 @@ def _klip_changed(person: User, detail: str, object_id: int | None) -> None:
 
 @bp.route("/people/<int:user_id>")
 @roles_required(Role.STAFF)
+@writes
 def person(user_id: int):
     return render("staff_credits/person.html", **_person_context(manage.young_person(get_session(), user_id)))
 

@@ -14,7 +14,7 @@ from hub.accounts.models import Role, User
 from hub.audit import services as audit
 from hub.audit.models import Area as AuditArea
 from hub.core.export import csv_download
-from hub.db import get_session, utcnow
+from hub.db import get_session, utcnow, writes
 from hub.errors import Forbidden, Invalid
 from hub.evaluation import export, services, stats
 from hub.evaluation.forms import EnrolForm, PulseForm, StatusForm
@@ -139,6 +139,7 @@ def _labels() -> dict:
 
 @bp.route("/staff/evaluation/people/<int:young_id>")
 @roles_required(Role.STAFF)
+@writes
 def person(young_id: int):
     young = _young_or_404(young_id)
     audit.record(get_session(), actor=current_user, young_id=young.id, area=AuditArea.EVALUATION)

@@ -16,7 +16,7 @@ from hub.accounts.models import Role, User
 from hub.audit import services as audit
 from hub.audit.models import Area as AuditArea
 from hub.core.export import csv_download
-from hub.db import get_session, utcnow
+from hub.db import get_session, utcnow, writes
 from hub.errors import DomainError, Invalid
 from hub.events import attendance as checkins
 from hub.events import manage, staff_queries, stats
@@ -353,6 +353,7 @@ def _scan_context(code: str, error: str | None = None) -> dict:
 
 @bp.route("/scan/<code>")
 @roles_required(Role.STAFF)
+@writes
 def scan(code: str):
     """Where a booking's QR ticket leads: who and what, and a button. Looking changes nothing."""
     return render("staff_events/scan.html", **_scan_context(code))

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from hub.accounts.models import Role, User
 from hub.audit import services as audit
 from hub.audit.models import Area
-from hub.db import utcnow
+from hub.db import require_write, utcnow
 from hub.errors import Conflict, Invalid, NotFound
 from hub.messages.models import (
     TOPIC_LABELS,
@@ -315,6 +315,7 @@ def _tell_new(session: Session, person: User, conversation: Conversation, young:
 
 
 def mark_read(session: Session, *, user: User, conversation: Conversation) -> None:
+    require_write(session)
     mark = session.get(ReadMark, (conversation.id, user.id))
     now = utcnow()
     if mark is None:

@@ -14,7 +14,7 @@ from hub.access import get_or_404
 from hub.accounts.auth import roles_required
 from hub.accounts.models import Role, User
 from hub.core.export import csv_download
-from hub.db import get_session, utcnow
+from hub.db import get_session, utcnow, writes
 from hub.errors import DomainError, Invalid
 from hub.htmx import hx_redirect, is_partial, render
 from hub.messages import hours, inbox, services, settings, stats
@@ -167,6 +167,7 @@ def _reply_context(conversation: Conversation, form: ReplyForm | None) -> dict:
 
 @bp.route("/<int:conversation_id>")
 @roles_required(Role.STAFF)
+@writes
 def conversation(conversation_id: int):
     return _conversation_page(_conversation_or_404(conversation_id))
 
@@ -192,6 +193,7 @@ def reply(conversation_id: int):
 
 @bp.route("/<int:conversation_id>/canned/<int:canned_id>")
 @roles_required(Role.STAFF)
+@writes
 def use_canned(conversation_id: int, canned_id: int):
     """A canned reply in the answer box, after what is already written there. Nothing is sent."""
     found = _conversation_or_404(conversation_id)

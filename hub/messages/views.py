@@ -17,7 +17,7 @@ from flask_login import current_user, login_required
 
 from hub.accounts.auth import roles_required
 from hub.accounts.models import Role, User
-from hub.db import get_session, utcnow
+from hub.db import get_session, utcnow, writes
 from hub.errors import Invalid, NotFound
 from hub.htmx import hx_redirect, is_partial, render
 from hub.messages import hours, services
@@ -235,6 +235,7 @@ def _thread_page(conversation: Conversation, form: ReplyForm | None = None, stat
 
 @bp.route("/messages/<int:conversation_id>")
 @login_required
+@writes
 def thread(conversation_id: int):
     conversation = services.get_conversation_or_404(get_session(), current_user, conversation_id)
     if current_user.id not in (conversation.young_id, conversation.supporter_id):
@@ -265,6 +266,7 @@ def reply(conversation_id: int):
 
 @bp.route("/messages/<int:conversation_id>/poll")
 @login_required
+@writes
 def poll(conversation_id: int):
     """Every 10 seconds while the thread is open: 204 when nothing changed (htmx swaps nothing),
     else the live part again with the newest message id and state in its next poll."""

@@ -15,7 +15,7 @@ from hub.accounts.auth import roles_required
 from hub.accounts.models import Role, User
 from hub.audit import services as audit
 from hub.audit.models import Area as AuditArea
-from hub.db import get_session, utcnow
+from hub.db import get_session, utcnow, writes
 from hub.errors import Conflict, Invalid, NotFound
 from hub.htmx import hx_redirect, is_partial, render
 from hub.plans import queries, services
@@ -336,6 +336,7 @@ def _shared_page(young: User, *, status: int = 200, goal_form=None, step_forms=N
 
 @bp.route("/young/<int:young_id>/plan")
 @login_required
+@writes
 def shared(young_id: int):
     young = _readable_young(young_id)
     if young.id == current_user.id:
@@ -420,6 +421,7 @@ def changes():
 
 @bp.route("/young/<int:young_id>/plan/changes")
 @login_required
+@writes
 def shared_changes(young_id: int):
     young = _readable_young(young_id)
     if young.id == current_user.id:

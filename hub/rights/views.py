@@ -11,7 +11,7 @@ from hub.accounts.auth import roles_required
 from hub.accounts.models import Role, User
 from hub.audit import services as audit
 from hub.audit.models import Area as AuditArea
-from hub.db import get_session, utcnow
+from hub.db import get_session, utcnow, writes
 from hub.errors import DomainError, Forbidden
 from hub.htmx import hx_redirect, render
 from hub.rights import export, services
@@ -134,6 +134,7 @@ def _request_page(request: DeletionRequest, *, confirm_form=None, decline_form=N
 
 @bp.route("/staff/deletion-requests/<int:request_id>")
 @roles_required(Role.STAFF)
+@writes
 def staff_request(request_id: int):
     request = get_request_or_404(request_id)
     if request.status == RequestStatus.WAITING:  # their name, e-mail and words are shown

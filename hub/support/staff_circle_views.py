@@ -13,7 +13,7 @@ from hub.accounts.models import Role, TokenPurpose, User
 from hub.audit import services as audit
 from hub.audit.models import Area as AuditArea
 from hub.core.qr import qr_svg
-from hub.db import get_session
+from hub.db import get_session, writes
 from hub.errors import DomainError
 from hub.htmx import hx_redirect, render
 from hub.support import nominations as nominating  # the view functions below share its names
@@ -75,6 +75,7 @@ def _nomination_changed(nomination: Nomination, detail: str) -> None:
 
 @bp.route("/nominations/<int:nomination_id>")
 @roles_required(Role.STAFF)
+@writes
 def nomination(nomination_id: int):
     return _nomination_page(get_nomination_or_404(nomination_id))
 

@@ -12,7 +12,7 @@ from hub.accounts.auth import roles_required
 from hub.accounts.models import SUPPORT_TYPE_LABELS, Role, User
 from hub.audit import services as audit
 from hub.audit.models import Area as AuditArea
-from hub.db import get_session
+from hub.db import get_session, writes
 from hub.errors import Invalid
 from hub.htmx import hx_redirect, render
 from hub.support import menu, menu_staff, open_door
@@ -92,6 +92,7 @@ def _support_changed(young: User, detail: str, object_id: int | None = None) -> 
 
 @bp.route("/people/<int:young_id>")
 @roles_required(Role.STAFF)
+@writes
 def person(young_id: int):
     return _person_page(get_young_or_404(young_id))
 
