@@ -1,4 +1,4 @@
-"""Commands: `flask --app hub demo`, `flask --app hub create-admin`."""
+"""Commands: `flask --app hub demo`, `demo-code`, `create-admin`, `scheduler`, `vapid`."""
 
 from __future__ import annotations
 
@@ -15,7 +15,26 @@ def print_demo_logins() -> None:
     click.echo(f"\nDemo logins (password: {demo.DEMO_PASSWORD}):")
     for email, who in demo.DEMO_LOGINS:
         click.echo(f"  {email:<28} {who}")
+    click.echo("Staff and admin also need a code from an authenticator app; print the current one with")
+    click.echo("  flask --app hub demo-code personale@example.org")
+    click.echo(f"(or add the key {demo.DEMO_TOTP_SECRET} to an authenticator app).")
     click.echo("")
+
+
+def demo_code(session, email: str) -> tuple[str, str]:
+    """The current and the next authenticator code of a demo account (a code is accepted once)."""
+    import pyotp
+    from sqlmodel import select
+
+    from hub.accounts.second_factor import current_step
+    from hub.accounts.second_factor_models import TotpSecret
+
+    user = services.find_user_by_email(session, email)
+    totp = session.exec(select(TotpSecret).where(TotpSecret.user_id == user.id)).first() if user else None
+    if totp is None or totp.secret != demo.DEMO_TOTP_SECRET:
+        raise click.ClickException("Only the demo accounts' codes can be printed.")
+    step, generator = current_step(), pyotp.TOTP(totp.secret)
+    return generator.generate_otp(step), generator.generate_otp(step + 1)
 
 
 def init_app(app: Flask) -> None:
@@ -29,6 +48,14 @@ def init_app(app: Flask) -> None:
             else:
                 click.echo("The database already has people; demo data not loaded.")
         print_demo_logins()
+
+    @app.cli.command("demo-code")
+    @click.argument("email")
+    def demo_code_command(email: str):
+        """Print a demo staff or admin account's current authenticator code."""
+        with job_session() as session:
+            now, following = demo_code(session, email)
+        click.echo(f"{now}   (if it was just used: {following})")
 
     @app.cli.command("scheduler")
     @click.option("--heartbeat", default=20, show_default=True, help="Seconds between lease renewals.")

@@ -71,6 +71,9 @@ def load(instance_path: Path) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the login does
         "BABEL_DEFAULT_LOCALE": "da",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Copenhagen",
+        # Where the hub is, e.g. "Vestergade 1, 8000 Aarhus C": shown in the offline wallet (opening
+        # hours are set by staff in the app). Unset, the wallet shows the hours alone.
+        "HUB_ADDRESS": os.environ.get(PREFIX + "ADDRESS", ""),
         # Argon2id cost; tests lower it to keep the suite fast.
         "ARGON2_TIME_COST": int(os.environ.get(PREFIX + "ARGON2_TIME_COST", 3)),
         "ARGON2_MEMORY_COST": int(os.environ.get(PREFIX + "ARGON2_MEMORY_COST", 65536)),
@@ -91,6 +94,13 @@ def load(instance_path: Path) -> dict:
         "RETENTION_INACTIVE_DAYS": int(os.environ.get(PREFIX + "RETENTION_INACTIVE_DAYS", 3 * 365)),
         # ... after being told this many days before (in the app, and by e-mail when mail is set up).
         "RETENTION_WARNING_DAYS": int(os.environ.get(PREFIX + "RETENTION_WARNING_DAYS", 30)),
+        # Passkeys belong to a domain (the WebAuthn "RP ID", e.g. ungehub.dk) and are used from an
+        # origin (https://ungehub.dk). Unset, both come from the host each request was made to; set
+        # them in production (behind a proxy the request may not show the public host). A passkey
+        # made for one RP ID never works for another. Browsers refuse an IP address as RP ID: in
+        # development open http://localhost:5000, not 127.0.0.1.
+        "WEBAUTHN_RP_ID": os.environ.get(PREFIX + "WEBAUTHN_RP_ID"),
+        "WEBAUTHN_ORIGIN": os.environ.get(PREFIX + "WEBAUTHN_ORIGIN"),
     }
     if production:
         if not config["SECRET_KEY"]:

@@ -9,6 +9,9 @@ from hub.accounts.models import SupportType, User
 from hub.db import utcnow
 
 DEMO_PASSWORD = "ungehub-demo"
+# Demo staff and admins have an authenticator app with this secret, so a reviewer can log in
+# as them: `flask --app hub demo-code EMAIL` prints the current code (or add it to an app).
+DEMO_TOTP_SECRET = "KVHEORKIKVBEIRCFJVHVGRKDKJCVIVCA"
 
 # (e-mail, name, preferred name, pronouns, roles)
 PEOPLE = [
@@ -62,6 +65,9 @@ def load(session: Session) -> list[User]:
         session.add(user)
         people.append(user)
     session.flush()
+    from hub.accounts.second_factor_models import TotpSecret
+
+    session.add_all(TotpSecret(user_id=user.id, secret=DEMO_TOTP_SECRET) for user in people if user.is_staff_member)
     from hub.checkins import demo as checkins_demo
     from hub.credits import demo as credits_demo
     from hub.evaluation import demo as evaluation_demo

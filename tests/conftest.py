@@ -19,7 +19,7 @@ from sqlmodel import SQLModel
 import hub.models  # noqa: F401
 from hub import create_app
 from hub.db import job_session
-from tests.factories import DEFAULT_PASSWORD, make_user
+from tests.factories import DEFAULT_PASSWORD, TEST_TOTP_SECRET, make_user
 
 PG_URL = os.environ.get("HUB_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"]
@@ -175,13 +175,66 @@ def english(client):
     client.get("/?lang=en")
 
 
+def totp_code_for(app, user_id: int) -> str:
+    """A code from the user's authenticator app that the server will accept now.
+
+    The server never accepts the same 30-second step twice (replay protection), so when the
+    same person logged in moments ago the current step may be spent: then the next step (still
+    inside the ±1 drift window) is used, and as a last resort the stored `last_used_step` is
+    moved back one step, which only tests do. Gives the person an app with the test secret if
+    they have none (a user promoted to staff after it was made).
+    """
+    import pyotp
+    from sqlmodel import select
+
+    from hub.accounts.second_factor import current_step
+    from hub.accounts.second_factor_models import TotpSecret
+
+    with app.app_context(), job_session() as session:
+        totp = session.exec(select(TotpSecret).where(TotpSecret.user_id == user_id)).first()
+        if totp is None:
+            totp = TotpSecret(user_id=user_id, secret=TEST_TOTP_SECRET)
+            session.add(totp)
+        now = current_step()
+        step = now if totp.last_used_step is None or totp.last_used_step < now else now + 1
+        if totp.last_used_step is not None and totp.last_used_step >= step:
+            totp.last_used_step, step = now - 1, now
+        return pyotp.TOTP(totp.secret).generate_otp(step)
+
+
+def pass_second_step_over_http(app, http, base: str, email: str) -> None:
+    """For tests that log in over real HTTP (a `requests.Session`): answer the staff second step."""
+    import re
+
+    from sqlmodel import select
+
+    from hub.accounts.models import User
+
+    page = http.get(base + "/me/two-factor", timeout=30)
+    if 'data-state="verify"' not in page.text:
+        return  # not asked: not staff
+    with app.app_context(), job_session() as session:
+        user_id = session.exec(select(User.id).where(User.email == email)).one()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    code = totp_code_for(app, user_id)
+    answer = http.post(
+        base + "/me/two-factor", data={"csrf_token": token, "code": code}, allow_redirects=False, timeout=30
+    )
+    assert answer.status_code == 303, answer.status_code
+
+
 class Auth:
     def __init__(self, client: Client):
         self.client = client
 
-    def login(self, user, password: str = DEFAULT_PASSWORD, **form):
+    def login(self, user, password: str = DEFAULT_PASSWORD, *, second_factor: bool = True, **form):
+        """Log in; for staff and admins also answer the second step, unless `second_factor=False`."""
         response = self.client.post("/login", data={"email": user.email, "password": password, **form})
         assert response.status_code == 303, response.get_data(as_text=True)[:500]
+        if second_factor and "/me/two-factor" in response.headers["Location"]:
+            code = totp_code_for(self.client.application, user.id)
+            response = self.client.post(response.headers["Location"], data={"code": code})
+            assert response.status_code == 303, response.get_data(as_text=True)[:500]
         return response
 
     def logout(self):

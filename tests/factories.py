@@ -8,10 +8,14 @@ from sqlmodel import Session
 
 from hub.accounts import passwords
 from hub.accounts.models import Consent, User
+from hub.accounts.second_factor_models import TotpSecret
 from hub.accounts.services import PRIVACY_NOTICE_VERSION
 from hub.db import utcnow
 
 DEFAULT_PASSWORD = "correct horse battery"
+# Staff and admins made here have an authenticator app with this secret (tests.conftest.Auth
+# answers the second step with it).
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 _numbers = itertools.count(1)
 _hash_cache: dict[str, str] = {}
 
@@ -24,8 +28,14 @@ def _hash(password: str) -> str:
 
 
 def make_user(
-    session: Session, *, password: str | None = DEFAULT_PASSWORD, consented: bool = True, **overrides
+    session: Session,
+    *,
+    password: str | None = DEFAULT_PASSWORD,
+    consented: bool = True,
+    totp: bool | None = None,
+    **overrides,
 ) -> User:
+    """A person; staff and admins get a confirmed authenticator app unless `totp=False`."""
     number = next(_numbers)
     values = {
         "email": f"person{number}@example.org",
@@ -38,5 +48,8 @@ def make_user(
     session.flush()
     if consented:
         session.add(Consent(user_id=user.id, notice_version=PRIVACY_NOTICE_VERSION, locale="da"))
+        session.flush()
+    if totp if totp is not None else user.is_staff_member:
+        session.add(TotpSecret(user_id=user.id, secret=TEST_TOTP_SECRET))
         session.flush()
     return user

@@ -7,7 +7,9 @@ open event), `{booking}` (a booking of `{young}` on it), `{proposal}` (an idea o
 `{supporter}` (a caseworker in `{young}`'s circle, sharing everything) and `{link}` (that circle
 membership), `{nomination}` (someone `{young}` nominated), `{option}` (a support option) and
 `{item}` (`{young}` asked for it), `{goal}`, `{step}` and `{suggestion}` (in `{young}`'s plan),
-`{checkin}` (the supporter's check-in with `{young}`), `{sparring}` (a mentor's request),
+`{checkin}` (the supporter's check-in with `{young}`), `{young_login}` (a login of `{young}`),
+`{passkey}` (a passkey of `{young}`),
+`{sparring}` (a mentor's request),
 `{conversation}` (`{young}` writing to the hub staff), `{supporter_conversation}` (`{young}`
 writing to `{supporter}`), `{canned}` (a canned reply), `{crisis_line}` and `{device}` (a phone
 of `{young}` that gets pushes), all made for the test. ANYONE includes
@@ -43,6 +45,14 @@ MATRIX = {
     "accounts.me": ("GET", "/me", LOGGED_IN),
     "accounts.edit_profile": ("GET", "/me/profile", LOGGED_IN),
     "accounts.change_password": ("GET", "/me/password", LOGGED_IN),
+    # --- second factor (H4; the gate itself: tests/accounts/test_second_factor.py) ---
+    "second_factor.index": ("GET", "/me/two-factor", LOGGED_IN),
+    "second_factor.verify": ("POST", "/me/two-factor", LOGGED_IN),  # 422 here: no code
+    "second_factor.recover": ("POST", "/me/two-factor/recovery", LOGGED_IN),  # 422 here: no code
+    "second_factor.app_setup": ("GET", "/me/two-factor/app", LOGGED_IN),
+    "second_factor.app_confirm": ("POST", "/me/two-factor/app", LOGGED_IN),  # 422 here: no code
+    "second_factor.new_codes": ("POST", "/me/two-factor/recovery-codes", STAFF),  # others: no factor proved
+    "second_factor.reset": ("POST", "/staff/people/{staff}/reset-second-factor", {"admin"}),
     "staff.people": ("GET", "/staff/people", STAFF),
     "staff.invite": ("GET", "/staff/people/invite", STAFF),
     "staff.reset_link": ("POST", "/staff/people/{young}/reset-link", STAFF),
@@ -254,8 +264,27 @@ MATRIX = {
     "rights.staff_request": ("GET", "/staff/deletion-requests/{deletion_request}", STAFF),
     "rights.confirm": ("POST", "/staff/deletion-requests/{deletion_request}/confirm", STAFF),  # 422 here: not ticked
     "rights.decline": ("POST", "/staff/deletion-requests/{deletion_request}/decline", STAFF),  # 422 here: no reason
+    # --- my sessions and password rules ({young_login}: a login of {young}) ---
+    "sessions.index": ("GET", "/me/sessions", LOGGED_IN),
+    "sessions.end": ("POST", "/me/sessions/{young_login}/end", OWNER),
+    "sessions.end_others": ("POST", "/me/sessions/end-others", LOGGED_IN),  # none to end: 303
+    "staff.end_sessions": ("POST", "/staff/people/{other_young}/end-sessions", {"admin"}),
+    # --- passkeys ({passkey}: a passkey of {young}) ---
+    "passkeys.index": ("GET", "/me/passkeys", LOGGED_IN),
+    "passkeys.register_options": ("POST", "/me/passkeys/options", LOGGED_IN),
+    "passkeys.register": ("POST", "/me/passkeys", LOGGED_IN),  # 422 here: no passkey sent
+    "passkeys.rename": ("POST", "/me/passkeys/{passkey}/name", OWNER),
+    "passkeys.remove": ("POST", "/me/passkeys/{passkey}/delete", OWNER),
+    "passkeys.verify_options": ("POST", "/me/passkeys/verify/options", LOGGED_IN),
+    "passkeys.verify": ("POST", "/me/passkeys/verify", LOGGED_IN),  # 422 here: no passkey sent
+    "passkeys.login_options": ("POST", "/login/passkey/options", ANYONE),
+    "passkeys.login": ("POST", "/login/passkey", ANYONE),  # 422 anonymous (no passkey sent); logged in: 200
+    # --- offline wallet ---
+    "wallet.show": ("GET", "/wallet", LOGGED_IN),
+    "wallet.forget_phone": ("POST", "/wallet/forget", LOGGED_IN),  # ends the login: to /login, like logout
     "accounts.logout": ("POST", "/logout", ANYONE),  # last: it ends the login
 }
+ENDS_LOGIN = {"wallet.forget_phone"}  # its answer to an allowed role is the login page
 
 NOT_CHECKED = {"static"}  # files, no logic
 
@@ -271,6 +300,9 @@ def test_every_route_is_in_the_matrix(app):
 def people(app, make):
     from datetime import timedelta
 
+    from hub.accounts.logins import hash_token
+    from hub.accounts.models import UserSession
+    from hub.accounts.passkey_models import Passkey
     from hub.credits.models import Offer, Partner, Voucher
     from hub.db import job_session, utcnow
     from hub.events.models import Booking, BookingStatus, Event
@@ -303,7 +335,9 @@ def people(app, make):
         session.flush()
         voucher = Voucher(user_id=young, offer_id=offer.id, price_klip=2, qr_secret="00" * 32)
         deletion_request = DeletionRequest(user_id=young, reason="Jeg vil gerne slettes")
-        session.add_all([voucher, deletion_request])
+        young_login = UserSession(token_hash=hash_token("matrix-login"), user_id=young)
+        passkey = Passkey(user_id=young, credential_id=b"matrix", public_key=b"key", user_handle=b"sara", name="Sara")
+        session.add_all([voucher, deletion_request, young_login, passkey])
         session.flush()
         ids |= support_world(session, young)
         ids |= {
@@ -314,6 +348,8 @@ def people(app, make):
             "offer": offer.id,
             "voucher": voucher.id,
             "deletion_request": deletion_request.id,
+            "young_login": young_login.id,
+            "passkey": passkey.id,
             "you_said": you_said.id,
         }
     return {
@@ -403,7 +439,7 @@ def test_access_by_role(role, app, client, login_as, people):
         status = response.status_code
         where = f"{role} {method} {url} ({endpoint}) → {status}"
         if role in allowed:
-            assert status not in (401, 403, 404) and not _to_login(response), where
+            assert status not in (401, 403, 404) and (endpoint in ENDS_LOGIN or not _to_login(response)), where
         elif not allowed:
             assert status == 404, where
         elif allowed == OWNER:

@@ -1,16 +1,17 @@
-"""Who is asking: Flask-Login wiring, the consent gate and role checks."""
+"""Who is asking: Flask-Login wiring, the second-factor and consent gates, and role checks."""
 
 from __future__ import annotations
 
 import functools
 from datetime import timedelta
 
-from flask import Flask, abort, current_app, redirect, request, session, url_for
+from flask import Flask, abort, current_app, g, jsonify, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
 
 from hub.accounts import logins
 from hub.accounts.models import Role, User
+from hub.accounts.second_factor import login_needs_second_factor
 from hub.accounts.services import PRIVACY_NOTICE_VERSION, has_current_consent
 from hub.db import get_session
 from hub.htmx import hx_redirect
@@ -21,6 +22,15 @@ login_manager.login_view = "accounts.login"
 login_manager.login_message = _l("Log in to see this page.")
 login_manager.login_message_category = "info"
 login_manager.session_protection = None  # the server-side login row is the protection
+
+# Where a login proves or sets up its second factor (not the admin's reset: that is behind it).
+SECOND_FACTOR_PAGES = {
+    "second_factor.index",
+    "second_factor.verify",
+    "second_factor.recover",
+    "second_factor.app_setup",
+    "second_factor.app_confirm",
+}
 
 # Pages a logged-in person may see before accepting the privacy notice.
 CONSENT_EXEMPT = {
@@ -35,13 +45,40 @@ CONSENT_EXEMPT = {
     "messages.help",  # the crisis numbers come before anything else
     "events.feed",  # a phone's calendar fetches it; a logged-in browser must get the file too
     "static",
+    *SECOND_FACTOR_PAGES,  # a staff login proves its second factor first, then sees the notice
+}
+
+# What a staff login may use before it has proved a second factor: the way to prove (or set up)
+# one, and nothing of anyone else's.
+SECOND_FACTOR_EXEMPT = {
+    "accounts.logout",
+    "accounts.privacy_accept",
+    "core.privacy",
+    "core.healthz",
+    "core.service_worker",
+    "core.manifest",
+    "core.offline",
+    "core.set_language",
+    "messages.help",
+    "static",
+    "passkeys.index",
+    "passkeys.register_options",
+    "passkeys.register",
+    "passkeys.verify_options",
+    "passkeys.verify",
+    "passkeys.login_options",
+    "passkeys.login",
+    *SECOND_FACTOR_PAGES,
 }
 
 
 @login_manager.user_loader
 def load_user(token: str) -> User | None:
     found = logins.load_login(get_session(), token)
-    return found[0] if found else None
+    if not found:
+        return None
+    user, g.login = found  # the gates read the login row without asking again
+    return user
 
 
 @login_manager.unauthorized_handler
@@ -74,6 +111,28 @@ def require_consent():
     return hx_redirect(target) if request.method != "GET" else redirect(target)
 
 
+def require_second_factor():
+    """Keep a staff login that has not proved a second factor to the pages that prove one."""
+    if not current_user.is_authenticated:
+        return None
+    if request.endpoint in SECOND_FACTOR_EXEMPT:
+        return None
+    if not login_needs_second_factor(current_user, g.get("login")):
+        return None
+    target = url_for(
+        "second_factor.index", next=safe_next(request.full_path.rstrip("?")) if request.method == "GET" else None
+    )
+    if request.headers.get("HX-Request") == "true":
+        response = current_app.response_class(status=401 if request.method == "GET" else 403)
+        response.headers["HX-Redirect"] = target
+        return response
+    if request.method == "GET" and request.accept_mimetypes.best != "application/json":
+        return redirect(target, code=303)
+    response = jsonify(error="second_factor_required", location=target)
+    response.status_code = 403
+    return response
+
+
 def roles_required(*roles: Role):
     """Only people holding one of `roles` may use the view; others get 403."""
 
@@ -95,4 +154,5 @@ def roles_required(*roles: Role):
 def init_app(app: Flask) -> None:
     app.config["REMEMBER_COOKIE_DURATION"] = timedelta(minutes=app.config["REMEMBER_LIFETIME"])
     login_manager.init_app(app)
+    app.before_request(require_second_factor)  # first: nothing at all before the second factor
     app.before_request(require_consent)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectChoice, SelectField, StringField
-from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
+from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
-from hub.accounts import passwords
+from hub.accounts import passwords, services
 from hub.accounts.models import AVATAR_COLOURS, ROLE_LABELS, SUPPORT_TYPE_LABELS, Role
 from hub.db import MAX_ID
+from hub.errors import Invalid
 
 EMAIL = [
     InputRequired(_l("Write your e-mail.")),
@@ -21,6 +23,19 @@ NEW_PASSWORD = [
     Length(min=passwords.MIN_LENGTH, message=_l("Use at least 8 characters.")),
     Length(max=passwords.MAX_LENGTH, message=_l("That password is too long.")),
 ]
+
+
+def check_new_password(field, *, email: str | None, name: str | None) -> None:
+    """The rest of the password rules (a common password, the person's e-mail or name), on the field.
+
+    The length rules above already spoke for a password that is too short or too long.
+    """
+    if not field.data or not passwords.MIN_LENGTH <= len(field.data) <= passwords.MAX_LENGTH:
+        return
+    try:
+        services.check_password_rules(field.data, email=email, name=name)
+    except Invalid as error:
+        raise ValidationError(error.message) from None
 
 
 def strip(value):
@@ -41,6 +56,9 @@ class SignupForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=EMAIL, filters=[strip])
     password = PasswordField(_l("Choose a password"), validators=NEW_PASSWORD)
 
+    def validate_password(self, field):
+        check_new_password(field, email=self.email.data, name=self.name.data)
+
 
 class SetPasswordForm(FlaskForm):
     password = PasswordField(_l("New password"), validators=NEW_PASSWORD)
@@ -51,6 +69,14 @@ class SetPasswordForm(FlaskForm):
             EqualTo("password", _l("The two passwords are not the same.")),
         ],
     )
+
+    def __init__(self, *args, person=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.person = person  # whose password it becomes (from the link)
+
+    def validate_password(self, field):
+        person = self.person
+        check_new_password(field, email=person and person.email, name=person and person.name)
 
 
 class ForgotForm(FlaskForm):
@@ -76,7 +102,10 @@ class ChangePasswordForm(FlaskForm):
         _l("Your current password"), validators=[InputRequired(_l("Write your current password.")), Length(max=1024)]
     )
     password = PasswordField(_l("New password"), validators=NEW_PASSWORD)
-    end_others = BooleanField(_l("Log me out on my other phones and computers"), default=True)
+    end_others = BooleanField(_l("Log me out everywhere else"), default=True)
+
+    def validate_password(self, field):
+        check_new_password(field, email=current_user.email, name=current_user.name)
 
 
 class InviteForm(FlaskForm):

@@ -1,6 +1,10 @@
-"""Argon2id password hashes, verified in even time whether or not the account exists."""
+"""Argon2id password hashes, verified in even time whether or not the account exists; and the
+list of the most common passwords, which nobody may choose."""
 
 from __future__ import annotations
+
+import functools
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -8,6 +12,7 @@ from flask import current_app
 
 MIN_LENGTH = 8
 MAX_LENGTH = 1024  # long passphrases are welcome; this only stops absurd payloads
+COMMON_PASSWORDS = Path(__file__).with_name("common_passwords.txt")  # source and licence at its top
 
 
 def _hasher() -> PasswordHasher:
@@ -40,3 +45,20 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 
 def needs_rehash(password_hash: str) -> bool:
     return _hasher().check_needs_rehash(password_hash)
+
+
+def normalise(password: str) -> str:
+    """How passwords are compared with the list and with a person's name: case and edges do not count."""
+    return password.strip().casefold()
+
+
+@functools.cache
+def _common() -> frozenset[str]:
+    # Read once per process, on first use: read-only data, so sharing it between threads is safe.
+    lines = COMMON_PASSWORDS.read_text(encoding="utf-8").splitlines()
+    return frozenset(normalise(line) for line in lines if line.strip() and not line.startswith("# "))
+
+
+def is_common(password: str) -> bool:
+    """One of the most used passwords (so among the first that anyone guesses)."""
+    return normalise(password) in _common()

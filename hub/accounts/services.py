@@ -43,11 +43,34 @@ def find_user_by_email(session: Session, email: str) -> User | None:
     return session.exec(select(User).where(User.email == normalize_email(email))).first()
 
 
-def check_password_rules(password: str) -> None:
+def check_password_rules(password: str, *, email: str | None = None, name: str | None = None) -> None:
+    """Long enough, not absurdly long, not a common one, not the person's e-mail or name.
+
+    No rules about digits or symbols: length and not being guessable are what count.
+    """
     if len(password) < passwords.MIN_LENGTH:
         raise Invalid("password_too_short", str(_l("Use at least 8 characters.")))
     if len(password) > passwords.MAX_LENGTH:
         raise Invalid("password_too_long", str(_l("That password is too long.")))
+    if passwords.is_common(password):
+        raise Invalid("password_common", str(COMMON_PASSWORD_MESSAGE))
+    if passwords.normalise(password) in _personal_words(email, name):
+        raise Invalid("password_personal", str(PERSONAL_PASSWORD_MESSAGE))
+
+
+COMMON_PASSWORD_MESSAGE = _l("That password is one of the most used, so it is easy to guess. Try a few words together.")
+PERSONAL_PASSWORD_MESSAGE = _l("Your e-mail or your name is easy to guess. Try a few words together.")
+
+
+def _personal_words(email: str | None, name: str | None) -> set[str]:
+    words = set()
+    if email:
+        email = passwords.normalise(email)
+        words |= {email, email.partition("@")[0]}
+    if name:
+        name = passwords.normalise(name)
+        words |= {name, name.replace(" ", "")}
+    return words - {""}
 
 
 def authenticate(session: Session, *, email: str, password: str) -> User:
@@ -86,7 +109,7 @@ def _new_user(session: Session, *, name: str, email: str, **roles) -> User:
 
 def sign_up(session: Session, *, name: str, email: str, password: str, locale: str) -> User:
     """A young person makes their own light account for the open hub (events and messages)."""
-    check_password_rules(password)
+    check_password_rules(password, email=email, name=name)
     return _new_user(
         session,
         name=name,
@@ -202,11 +225,11 @@ def find_token(session: Session, token: str) -> AccountToken:
 
 def redeem_token(session: Session, *, token: str, password: str) -> User:
     """Set a password through an invitation or reset link; the link is spent."""
-    check_password_rules(password)
     row = find_token(session, token)
     user = session.get(User, row.user_id)
     if user is None or user.disabled_at is not None:
         raise NotFound("link_invalid", str(_l("This link can no longer be used.")))
+    check_password_rules(password, email=user.email, name=user.name)
     now = utcnow()
     row.used_at = now
     user.password_hash = passwords.hash_password(password)
@@ -223,7 +246,7 @@ def change_password(
     """Change a password; other logins end when asked (always, if the old one was wrong)."""
     if not passwords.verify_password(user.password_hash, current):
         raise Invalid("wrong_password", str(_l("Your current password is not right.")))
-    check_password_rules(new)
+    check_password_rules(new, email=user.email, name=user.name)
     user.password_hash = passwords.hash_password(new)
     user.password_changed_at = utcnow()
     ended = end_all_logins(session, user.id, reason="password", keep_token=keep_token) if end_others else 0

@@ -69,6 +69,8 @@ def login():
             form.form_errors.append(error.message)
         else:
             _log_in(user, remember=form.remember.data)
+            if user.is_staff_member:  # the gate would send them there anyway: go straight
+                return hx_redirect(url_for("second_factor.index", next=safe_next(request.args.get("next"))))
             return hx_redirect(_next_or_home())
     return render("accounts/login.html", status=_form_status(form), form=form, can_reset=mail_configured())
 
@@ -114,7 +116,7 @@ def set_password(token: str):
     db = get_session()
     link = services.find_token(db, token)
     invited = db.get(User, link.user_id)
-    form = SetPasswordForm()
+    form = SetPasswordForm(person=invited)
     if form.validate_on_submit():
         user = services.redeem_token(db, token=token, password=form.password.data)
         if current_user.is_authenticated:

@@ -58,6 +58,11 @@ def _new_secret(_row: dict) -> str:
 POLICIES: dict[str, tuple[Delete | Scrub, ...]] = {
     # Logins, links, devices, settings: gone (deleting the logins ends them).
     "user_session": (Delete(),),
+    "passkey": (Delete(),),
+    "passkey_challenge": (Delete(),),
+    "totp_secret": (Delete(),),
+    "recovery_code": (Delete(),),
+    "second_factor_event": (Delete(Tie.OWN),),  # an admin's resets of others stay in their log
     "account_token": (Delete(Tie.OWN),),
     "consent": (Delete(),),
     "calendar_feed": (Delete(),),

@@ -26,6 +26,14 @@ FORMAT = "ungehub-export/1"
 LEFT_OUT_COLUMNS: dict[str, dict[str, str]] = {
     "user_account": {"password_hash": "a one-way scramble of your password: no use to you, and safer not copied"},
     "user_session": {"token_hash": "the secret of a login"},
+    "passkey": {
+        "credential_id": "your passkey's technical name, known only to your phone and Ungehub",
+        "public_key": "your passkey's public half: no use without your phone",
+        "user_handle": "the technical name your phone keeps for your account",
+    },
+    "passkey_challenge": {"challenge_hash": "a one-time technical check, used when you log in with a passkey"},
+    "totp_secret": {"secret": "the key your authenticator app makes codes from: a copy would let others make them"},
+    "recovery_code": {"code_hash": "a one-way scramble of a recovery code"},
     "account_token": {"token_hash": "the secret of an invitation or password link"},
     "calendar_feed": {"token_hash": "the secret of your calendar address"},
     "voucher": {"qr_secret": "the secret behind a voucher's code"},

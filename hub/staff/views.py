@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import or_
 from sqlmodel import select
 
 from hub.access import get_or_404
-from hub.accounts import services
+from hub.accounts import my_logins, services
 from hub.accounts.auth import roles_required
 from hub.accounts.forms import InviteForm
 from hub.accounts.models import Role, SupportType, TokenPurpose, User
@@ -107,4 +108,23 @@ def set_disabled(user_id: int):
     services.set_disabled(get_session(), actor=current_user, user=user, disabled=disable)
     _account_changed(user, "account.closed" if disable else "account.opened")
     flash(_("The account is closed.") if disable else _("The account is open again."), "success")
+    return hx_redirect(url_for("staff.people", q=user.email))
+
+
+@bp.route("/people/<int:user_id>/end-sessions", methods=["POST"])
+@roles_required(Role.ADMIN)
+def end_sessions(user_id: int):
+    """Log a person out everywhere: a lost phone, or someone else using their account."""
+    user = get_person_or_404(user_id)
+    ended = my_logins.end_all_logins_by_admin(get_session(), actor=current_user, user=user)
+    _account_changed(user, "account.sessions_ended")
+    flash(
+        ngettext(
+            "%(name)s is logged out on %(num)d device.",
+            "%(name)s is logged out on %(num)d devices.",
+            ended,
+            name=user.display_name,
+        ),
+        "success",
+    )
     return hx_redirect(url_for("staff.people", q=user.email))

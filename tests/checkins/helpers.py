@@ -11,7 +11,8 @@ from hub.checkins.models import CheckIn, Wellbeing
 from hub.db import utcnow
 from hub.notifications.models import Notification
 from hub.support.models import SupportLink
-from tests.factories import DEFAULT_PASSWORD, make_user
+from tests.conftest import Auth
+from tests.factories import make_user
 
 SHARE_ALL = {"see_plan": True, "see_bookings": True, "see_wellbeing": True, "see_klip": True}
 
@@ -53,8 +54,7 @@ def as_user(app):
     def login(user):
         client = app.test_client()
         client.get("/?lang=en")
-        response = client.post("/login", data={"email": user.email, "password": DEFAULT_PASSWORD})
-        assert response.status_code == 303, text(response)[:300]
+        Auth(client).login(user)  # staff also answer the second step
         return client
 
     return login

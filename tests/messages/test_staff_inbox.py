@@ -19,6 +19,7 @@ from hub.messages import inbox, services
 from hub.messages.models import CannedReply, Conversation, ConversationStatus, Message
 from hub.notifications.models import Notification
 from hub.support.models import SupportLink
+from tests.conftest import pass_second_step_over_http
 from tests.factories import DEFAULT_PASSWORD, make_user
 
 pytestmark = pytest.mark.usefixtures("english")
@@ -296,7 +297,7 @@ def test_a_second_pick_up_says_who_has_it(client, auth, world):
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-def _logged_in(base: str, email: str) -> tuple[requests.Session, str]:
+def _logged_in(app, base: str, email: str) -> tuple[requests.Session, str]:
     session = requests.Session()
     token = CSRF.search(session.get(base + "/login", timeout=30).text).group(1)
     response = session.post(
@@ -306,6 +307,7 @@ def _logged_in(base: str, email: str) -> tuple[requests.Session, str]:
         timeout=30,
     )
     assert response.status_code == 303, response.status_code
+    pass_second_step_over_http(app, session, base, email)
     return session, CSRF.search(session.get(base + "/staff/messages", timeout=30).text).group(1)
 
 
@@ -314,7 +316,7 @@ def test_two_staff_picking_up_at_once_one_wins(app, live_server):
         staff = [make_user(s, is_staff=True) for _ in range(3)]
         young = make_user(s, is_young=True)
         conversations = [converse(s, young, urgent=True).id for _ in range(3)]
-    phones = [_logged_in(live_server.url, person.email) for person in staff]
+    phones = [_logged_in(app, live_server.url, person.email) for person in staff]
     for conversation_id in conversations:
         start = threading.Barrier(len(phones))
 

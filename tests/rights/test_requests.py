@@ -6,6 +6,7 @@ from sqlmodel import select
 
 from hub.db import job_session
 from hub.rights.models import DeletionRequest, Erasure, RequestStatus
+from tests.conftest import Auth
 from tests.factories import DEFAULT_PASSWORD
 
 
@@ -101,7 +102,7 @@ def test_confirming_logs_the_person_out_for_good(app, client, auth, make):
     ask(client)
     [request] = requests_of(app, young.id)
     other = app.test_client()
-    other.post("/login", data={"email": staff.email, "password": DEFAULT_PASSWORD})
+    Auth(other).login(staff)
     response = other.post(
         f"/staff/deletion-requests/{request.id}/confirm",
         data={"sure": "y"},

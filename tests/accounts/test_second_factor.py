@@ -1,0 +1,346 @@
+"""The staff second factor: the gate, authenticator codes, recovery codes and an admin's reset."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pyotp
+import pytest
+import time_machine
+from sqlmodel import select
+
+from hub.accounts.models import User, UserSession
+from hub.accounts.passkey_models import Passkey
+from hub.accounts.second_factor import current_step, reset_second_factor
+from hub.accounts.second_factor_models import RecoveryCode, SecondFactorEvent, TotpSecret
+from hub.errors import Forbidden
+from tests.factories import TEST_TOTP_SECRET
+
+NOW = datetime(2026, 12, 3, 12, 0, 10, tzinfo=UTC)  # 10 s into a 30-second step
+
+
+def code_at(moment: datetime, steps: int = 0, secret: str = TEST_TOTP_SECRET) -> str:
+    return pyotp.TOTP(secret).generate_otp(current_step(moment) + steps)
+
+
+def password_login(client, user):
+    response = client.post("/login", data={"email": user.email, "password": "correct horse battery"})
+    assert response.status_code == 303
+    return response
+
+
+def open_logins(world, user_id: int) -> list[UserSession]:
+    with world() as s:
+        return s.exec(select(UserSession).where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))).all()
+
+
+def events(world, user_id: int) -> list[str]:
+    with world() as s:
+        return [e.action for e in s.exec(select(SecondFactorEvent).where(SecondFactorEvent.user_id == user_id))]
+
+
+# --- the gate ---------------------------------------------------------------------------------
+
+
+def test_staff_password_login_goes_to_the_second_step(client, make):
+    staff = make.user(is_staff=True)
+    response = client.post(
+        "/login?next=/staff/people", data={"email": staff.email, "password": "correct horse battery"}
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"].startswith("/me/two-factor?next=/staff/people")
+
+
+@pytest.mark.parametrize("role", [{"is_staff": True}, {"is_admin": True}])
+def test_gate_blocks_every_kind_of_page_until_the_second_factor(client, make, role):
+    young = make.user(is_young=True)
+    staff = make.user(**role)
+    password_login(client, staff)
+    for path in ["/", "/staff/people", f"/staff/support/people/{young.id}", f"/young/{young.id}/plan", "/me"]:
+        response = client.get(path)
+        assert response.status_code == 303, path
+        assert response.headers["Location"].startswith("/me/two-factor"), path
+    # htmx navigates fully; fetch gets JSON; a write is refused.
+    swap = client.get("/staff/people", headers={"HX-Request": "true"})
+    assert swap.status_code == 401 and swap.headers["HX-Redirect"].startswith("/me/two-factor")
+    fetched = client.get("/staff/people", headers={"Accept": "application/json"})
+    assert fetched.status_code == 403 and fetched.get_json()["error"] == "second_factor_required"
+    posted = client.post(f"/staff/people/{young.id}/reset-link")
+    assert posted.status_code == 403
+
+
+def test_an_admin_login_without_the_factor_cannot_reset_anyone(client, make, world):
+    admin, staff = make.user(is_admin=True), make.user(is_staff=True)
+    password_login(client, admin)
+    assert client.post(f"/staff/people/{staff.id}/reset-second-factor").status_code == 403
+    with world() as s:
+        assert s.exec(select(TotpSecret).where(TotpSecret.user_id == staff.id)).first() is not None
+
+
+def test_gate_lets_through_what_proving_the_factor_needs(client, make):
+    staff = make.user(is_staff=True, totp=False)  # first login: setting one up
+    password_login(client, staff)
+    for path in ["/me/two-factor", "/me/two-factor/app", "/privacy", "/healthz", "/sw.js", "/offline", "/me/passkeys"]:
+        assert client.get(path).status_code == 200, path
+    assert client.get("/static/css/app.css").status_code == 200
+    assert client.post("/logout").status_code == 303
+
+
+def test_non_staff_are_not_gated(client, make, auth):
+    young = make.user(is_young=True, totp=True)  # even with an app set up: it is their choice
+    auth.login(young)
+    assert client.get("/").status_code == 200
+    assert client.get("/me").status_code == 200
+
+
+def test_a_proved_login_reaches_staff_pages(client, make, auth):
+    staff = make.user(is_staff=True)
+    auth.login(staff)
+    assert client.get("/staff/people").status_code == 200
+
+
+# --- authenticator codes ----------------------------------------------------------------------
+
+
+def test_right_code_passes_the_gate_and_keeps_next(client, make):
+    staff = make.user(is_staff=True)
+    with time_machine.travel(NOW, tick=False):
+        password_login(client, staff)
+        response = client.post("/me/two-factor?next=/staff/people", data={"code": code_at(NOW)})
+        assert response.status_code == 303 and response.headers["Location"] == "/staff/people"
+        assert client.get("/staff/people").status_code == 200
+
+
+def test_wrong_code_is_422_and_the_gate_stays(client, make):
+    staff = make.user(is_staff=True)
+    with time_machine.travel(NOW, tick=False):
+        password_login(client, staff)
+        wrong = "000000" if code_at(NOW) != "000000" else "111111"
+        assert client.post("/me/two-factor", data={"code": wrong}).status_code == 422
+        assert client.post("/me/two-factor", data={"code": "not a code"}).status_code == 422
+        assert client.post("/me/two-factor", data={}).status_code == 422
+        assert client.get("/staff/people").status_code == 303
+
+
+def test_a_code_is_never_accepted_twice(app, client, make):
+    staff = make.user(is_staff=True)
+    with time_machine.travel(NOW, tick=False):
+        password_login(client, staff)
+        assert client.post("/me/two-factor", data={"code": code_at(NOW)}).status_code == 303
+        other = app.test_client()
+        password_login(other, staff)
+        assert other.post("/me/two-factor", data={"code": code_at(NOW)}).status_code == 422
+        # An earlier step is spent too, once a later one was used.
+        assert other.post("/me/two-factor", data={"code": code_at(NOW, -1)}).status_code == 422
+
+
+@pytest.mark.parametrize(("steps", "accepted"), [(-1, True), (1, True), (-2, False), (2, False)])
+def test_clock_drift_of_one_step_is_allowed_two_is_not(client, make, steps, accepted):
+    staff = make.user(is_staff=True)
+    with time_machine.travel(NOW, tick=False):
+        password_login(client, staff)
+        response = client.post("/me/two-factor", data={"code": code_at(NOW, steps)})
+    assert response.status_code == (303 if accepted else 422)
+
+
+def test_wrong_codes_are_throttled(client, make):
+    staff = make.user(is_staff=True)
+    password_login(client, staff)
+    statuses = [client.post("/me/two-factor", data={"code": "abcdef"}).status_code for _ in range(6)]
+    assert statuses == [422] * 5 + [429]
+    # Even the right code waits: guessing must not go on.
+    assert client.post("/me/two-factor", data={"code": code_at(datetime.now(UTC))}).status_code == 429
+
+
+# --- setting up -------------------------------------------------------------------------------
+
+
+def test_first_login_sets_up_an_app_and_gets_ten_recovery_codes_once(client, make, world):
+    staff = make.user(is_staff=True, totp=False)
+    password_login(client, staff)
+    page = client.get("/me/two-factor").get_data(as_text=True)
+    assert 'data-state="enrol"' in page and 'id="choose-app"' in page and 'id="choose-passkey"' in page
+    setup = client.get("/me/two-factor/app?next=/staff/people").get_data(as_text=True)
+    secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', setup).group(1)
+    assert client.get("/me/two-factor/app").get_data(as_text=True).count(secret) >= 1  # the same until confirmed
+    response = client.post(
+        "/me/two-factor/app?next=/staff/people", data={"code": code_at(datetime.now(UTC), secret=secret)}
+    )
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    codes = re.findall(r"<code>([a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4})</code>", body)
+    assert len(set(codes)) == 10
+    assert 'id="codes-saved" href="/staff/people"' in body
+    assert client.get("/staff/people").status_code == 200
+    with world() as s:
+        stored = s.exec(select(RecoveryCode).where(RecoveryCode.user_id == staff.id)).all()
+        assert len(stored) == 10 and not {row.code_hash for row in stored} & set(codes)
+        assert s.exec(select(TotpSecret).where(TotpSecret.user_id == staff.id)).one().secret == secret
+    assert events(world, staff.id) == ["totp.setup", "recovery.new_set"]
+
+
+def test_setting_up_wants_a_right_code(client, make, world):
+    staff = make.user(is_staff=True, totp=False)
+    password_login(client, staff)
+    client.get("/me/two-factor/app")
+    assert client.post("/me/two-factor/app", data={"code": "12345x"}).status_code == 422
+    with world() as s:
+        assert s.exec(select(TotpSecret).where(TotpSecret.user_id == staff.id)).first() is None
+    assert client.get("/").status_code == 303
+
+
+def test_replacing_the_app_needs_the_factor_proved_first(client, make):
+    staff = make.user(is_staff=True)
+    password_login(client, staff)
+    assert client.get("/me/two-factor/app").status_code == 403
+    assert client.post("/me/two-factor/recovery-codes").status_code == 403
+
+
+def test_any_user_may_set_up_an_app_and_then_must_prove_it_to_change_it(client, make, auth):
+    young = make.user(is_young=True)
+    auth.login(young)
+    setup = client.get("/me/two-factor/app").get_data(as_text=True)
+    secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', setup).group(1)
+    assert (
+        client.post("/me/two-factor/app", data={"code": code_at(datetime.now(UTC), secret=secret)}).status_code == 200
+    )
+    auth.logout()
+    auth.login(young)  # not gated: young people are never asked
+    assert client.get("/").status_code == 200
+    assert client.get("/me/two-factor/app").status_code == 403
+
+
+def test_staff_regenerate_recovery_codes_after_proving(client, make, auth, world):
+    staff = make.user(is_staff=True)
+    auth.login(staff)
+    first = client.post("/me/two-factor/recovery-codes").get_data(as_text=True)
+    second = client.post("/me/two-factor/recovery-codes").get_data(as_text=True)
+    old = re.findall(r"<code>([a-z0-9-]{14})</code>", first)
+    new = re.findall(r"<code>([a-z0-9-]{14})</code>", second)
+    assert len(old) == len(new) == 10 and not set(old) & set(new)
+    with world() as s:
+        assert len(s.exec(select(RecoveryCode).where(RecoveryCode.user_id == staff.id)).all()) == 10
+
+
+# --- recovery codes ---------------------------------------------------------------------------
+
+
+def test_a_recovery_code_works_once(app, client, make, auth, world):
+    staff = make.user(is_staff=True)
+    auth.login(staff)
+    codes = re.findall(
+        r"<code>([a-z0-9-]{14})</code>", client.post("/me/two-factor/recovery-codes").get_data(as_text=True)
+    )
+    auth.logout()
+    password_login(client, staff)
+    response = client.post("/me/two-factor/recovery?next=/staff/people", data={"recovery_code": codes[0].upper()})
+    assert response.status_code == 303 and response.headers["Location"] == "/staff/people"
+    assert client.get("/staff/people").status_code == 200
+    other = app.test_client()
+    password_login(other, staff)
+    assert other.post("/me/two-factor/recovery", data={"recovery_code": codes[0]}).status_code == 422
+    assert other.post("/me/two-factor/recovery", data={"recovery_code": "aaaa-bbbb-cccc"}).status_code == 422
+    assert other.get("/staff/people").status_code == 303
+    assert "recovery.used" in events(world, staff.id)
+
+
+def test_someone_elses_recovery_code_does_not_work(app, client, make, auth):
+    owner, other_staff = make.user(is_staff=True), make.user(is_staff=True)
+    auth.login(owner)
+    codes = re.findall(
+        r"<code>([a-z0-9-]{14})</code>", client.post("/me/two-factor/recovery-codes").get_data(as_text=True)
+    )
+    other = app.test_client()
+    password_login(other, other_staff)
+    assert other.post("/me/two-factor/recovery", data={"recovery_code": codes[0]}).status_code == 422
+
+
+# --- an admin's reset -------------------------------------------------------------------------
+
+
+def test_admin_resets_a_staff_members_second_factor(app, client, make, auth, world):
+    admin = make.user(is_admin=True)
+    staff = make.user(is_staff=True)
+    with world() as s:
+        s.add(RecoveryCode(user_id=staff.id, code_hash="ab" * 32))
+        s.add(
+            Passkey(user_id=staff.id, credential_id=b"cred", public_key=b"key", user_handle=b"handle", name="Telefon")
+        )
+    theirs = app.test_client()
+    auth_theirs = type(auth)(theirs)
+    auth_theirs.login(staff)
+    auth.login(admin)
+    response = client.post(f"/staff/people/{staff.id}/reset-second-factor")
+    assert response.status_code == 303
+    with world() as s:
+        for model in (TotpSecret, RecoveryCode, Passkey):
+            assert s.exec(select(model).where(model.user_id == staff.id)).first() is None, model
+    assert open_logins(world, staff.id) == []
+    assert theirs.get("/staff/people").status_code == 302  # logged out: to the login page
+    assert events(world, staff.id)[-1] == "reset"
+    # At the next login they set up a new factor.
+    password_login(theirs, staff)
+    assert 'data-state="enrol"' in theirs.get("/me/two-factor").get_data(as_text=True)
+
+
+def test_staff_cannot_reset_and_an_admin_not_their_own(client, make, auth, world):
+    admin = make.user(is_admin=True)
+    staff, other = make.user(is_staff=True), make.user(is_staff=True)
+    auth.login(staff)
+    assert client.post(f"/staff/people/{other.id}/reset-second-factor").status_code == 403
+    auth.logout()
+    auth.login(admin)
+    assert client.post(f"/staff/people/{admin.id}/reset-second-factor").status_code == 403
+    assert client.post("/staff/people/999999/reset-second-factor").status_code == 404
+    with world() as s:
+        assert s.exec(select(TotpSecret).where(TotpSecret.user_id.in_([admin.id, other.id]))).all()
+
+
+@pytest.mark.parametrize(
+    ("actor_role", "own", "code"), [("is_staff", False, "admin_only"), ("is_admin", True, "own_account")]
+)
+def test_the_reset_service_refuses_non_admins_and_ones_own(make, world, actor_role, own, code):
+    actor = make.user(**{actor_role: True})
+    target = actor if own else make.user(is_staff=True)
+    with world() as s, pytest.raises(Forbidden) as refused:
+        reset_second_factor(s, actor=s.get(User, actor.id), user=s.get(User, target.id))
+    assert refused.value.code == code
+    with world() as s:
+        assert s.exec(select(TotpSecret).where(TotpSecret.user_id == target.id)).first() is not None
+
+
+def test_the_reset_button_shows_for_an_admin_on_other_staff_only(client, make, auth):
+    admin = make.user(is_admin=True, name="Aase Admin")
+    staff = make.user(is_staff=True, name="Søren Staff")
+    young = make.user(is_young=True, name="Yrsa Young")
+    auth.login(admin)
+    page = client.get("/staff/people").get_data(as_text=True)
+    assert f"/staff/people/{staff.id}/reset-second-factor" in page
+    assert f"/staff/people/{admin.id}/reset-second-factor" not in page
+    assert f"/staff/people/{young.id}/reset-second-factor" not in page
+
+
+def test_me_links_to_the_two_step_page(client, make, auth):
+    auth.login(make.user(is_young=True))
+    assert 'id="me-two-factor"' in client.get("/me").get_data(as_text=True)
+
+
+# --- the demo --------------------------------------------------------------------------------
+
+
+def test_demo_code_prints_a_working_code_for_demo_staff_only(app, world):
+    from hub import demo
+
+    with world() as s:
+        demo.load(s)
+    runner = app.test_cli_runner()
+    with time_machine.travel(NOW, tick=False):
+        result = runner.invoke(args=["demo-code", "personale@example.org"])
+        assert result.exit_code == 0 and result.output.startswith(code_at(NOW, secret=demo.DEMO_TOTP_SECRET))
+    assert runner.invoke(args=["demo-code", "ung@example.org"]).exit_code != 0  # no app set up
+    with world() as s:
+        totp = s.exec(select(TotpSecret).join(User).where(User.email == "admin@example.org")).one()
+        totp.secret = "JBSWY3DPEHPK3PXP"  # a real person's secret: never printed
+    refused = runner.invoke(args=["demo-code", "admin@example.org"])
+    assert refused.exit_code != 0 and "demo" in refused.output
