@@ -6,13 +6,18 @@
  * - "I need help now" (/help): network first; offline, the logged-out copy in the person's last
  *   language, so the crisis numbers are there with no connection. The copies are fetched without
  *   cookies (at install, and again whenever /help loads), so they never hold anything of a person;
- * - the one logged-in page kept: the young person's plan (/plan, a full page, never a fragment),
- *   network first, its last good copy in PRIVATE_CACHE so the plan can be read offline once opened
- *   (the page says "as of <time>"). The copy goes on logout and on login (whoever comes next must
- *   not read it), when the server no longer answers /plan with the plan, and after PRIVATE_MAX_AGE;
- *   comments live on the goal pages, so they are never in it;
+ * - the logged-in pages kept, PRIVATE_PAGES: the young person's plan (/plan) and the wallet
+ *   (/wallet: tickets, vouchers, support person, hub hours, crisis numbers). One mechanism for
+ *   both: a full page (never a fragment), network first, its last good copy in PRIVATE_CACHE so
+ *   it can be read offline once loaded (the page says "as of <time>"; a copy served says
+ *   data-copy="kept", and the page then says how old it is). The wallet is also refreshed in the
+ *   background when a logged-in page asks (static/js/wallet.js) and the copy is older than
+ *   WALLET_REFRESH_AFTER, or a form was sent since (it may have booked or bought something). The copies go on logout, "forget this phone" and login (whoever comes
+ *   next must not read them), when the server answers with a redirect (logged out), and after
+ *   PRIVATE_MAX_AGE; a 403/404 drops that page's copy. Plan comments live on the goal pages, so
+ *   they are never in it;
  * - everything else (logged-in pages, fragments, forms): network only, never cached;
- *   a page that cannot load shows the offline page instead.
+ *   a page that cannot load shows the kept wallet instead, or the offline page when there is none.
  *
  * Push: a push shows its notification (title, body, icon, badge; a newer one with the same tag
  * replaces the older); tapping it opens its page, in a window already open if there is one.
@@ -24,11 +29,19 @@ const OFFLINE_URL = "/offline";
 const LANGUAGES = ["da", "en"];
 const LANGUAGE_KEY = "/offline-language";  // the language the person last saw, kept in PAGE_CACHE
 const PUBLIC_PAGES = new Set(["/login", "/signup", "/privacy", "/password/forgot", OFFLINE_URL]);
-const PRIVATE_CACHE = "private-plan";  // not versioned: a new worker keeps a copy that is still valid
+// Every private copy (plan and wallet). Not versioned: a new worker keeps copies that are still
+// valid. The name is older than the wallet; kept, so an update does not drop the copies.
+const PRIVATE_CACHE = "private-plan";
 const PLAN_PATH = "/plan";
+const WALLET_PATH = "/wallet";
+const PRIVATE_PAGES = new Set([PLAN_PATH, WALLET_PATH]);
 const PRIVATE_MAX_AGE = 14 * 24 * 60 * 60 * 1000;  // two weeks; an older copy is stale, and goes
+const WALLET_REFRESH_AFTER = 5 * 60 * 1000;  // a logged-in page refreshes an older wallet copy
 const STORED_AT = "X-Ungehub-Stored-At";
-const LOGIN_CHANGES = new Set(["/logout", "/login"]);
+const FORGET_PATH = "/wallet/forget";  // "forget this phone"
+// Every way of logging in or out: the last person's copies must not stay readable here.
+const LOGIN_CHANGES = new Set(["/logout", "/login", "/login/passkey", "/signup"]);
+const LOGIN_LINKS = "/welcome/";  // an invitation or reset link logs its person in
 const HELP_PATH = "/help";
 
 self.addEventListener("install", (event) => {
@@ -50,7 +63,7 @@ self.addEventListener("install", (event) => {
 self.addEventListener("activate", (event) => {
   event.waitUntil((async () => {
     const keep = new Set([STATIC_CACHE, PAGE_CACHE]);
-    if (await privateCopy()) keep.add(PRIVATE_CACHE);  // a stale copy is deleted by privateCopy()
+    if (await anyPrivateCopy()) keep.add(PRIVATE_CACHE);  // stale copies are deleted by privateCopy()
     for (const name of await caches.keys()) {
       if (!keep.has(name)) await caches.delete(name);
     }
@@ -95,7 +108,7 @@ async function networkFirst(request) {
     }
     return response;
   } catch (error) {
-    return (await caches.match(request, { ignoreSearch: true })) || offlinePage();
+    return (await caches.match(request, { ignoreSearch: true })) || offlineFallback();
   }
 }
 
@@ -105,55 +118,125 @@ async function networkOnly(request) {
     await rememberLanguage(response);
     return response;
   } catch (error) {
-    if (request.mode === "navigate") return offlinePage();
+    if (request.mode === "navigate") return offlineFallback();
     throw error;
   }
 }
 
-function isPlanPage(request, url) {
+function isPrivatePage(request, url) {
   // A navigation, or htmx's boosted one (it gets the full page too); never a fragment.
   const boosted = request.headers.get("HX-Boosted") === "true";
-  return url.pathname === PLAN_PATH && (request.mode === "navigate" || boosted);
+  return PRIVATE_PAGES.has(url.pathname) && (request.mode === "navigate" || boosted);
 }
 
-async function privateCopy() {
+// Goes up whenever the copies are forgotten: a fetch begun before must not put one back.
+let privateGeneration = 0;
+
+function storedAge(copy) {
+  return Date.now() - Number(copy.headers.get(STORED_AT) || 0);
+}
+
+async function privateCopy(path) {
   if (!(await caches.has(PRIVATE_CACHE))) return null;
-  const copy = await (await caches.open(PRIVATE_CACHE)).match(PLAN_PATH, { ignoreVary: true });
-  if (copy && Date.now() - Number(copy.headers.get(STORED_AT) || 0) < PRIVATE_MAX_AGE) return copy;
-  await forgetPrivate();
+  const cache = await caches.open(PRIVATE_CACHE);
+  const copy = await cache.match(path, { ignoreVary: true });
+  if (!copy) return null;
+  if (storedAge(copy) < PRIVATE_MAX_AGE) return copy;
+  await cache.delete(path);
   return null;
 }
 
+async function anyPrivateCopy() {
+  const copies = await Promise.all([...PRIVATE_PAGES].map(privateCopy));
+  return copies.some(Boolean);
+}
+
 async function forgetPrivate() {
+  privateGeneration += 1;
   await caches.delete(PRIVATE_CACHE);
 }
 
-async function keepPrivate(response) {
+async function keepPrivate(path, response, generation) {
   const headers = new Headers(response.headers);
   headers.set(STORED_AT, String(Date.now()));
   const body = await response.clone().arrayBuffer();
+  if (generation !== privateGeneration) return;  // logged out (or in) meanwhile
   const copy = new Response(body, { status: response.status, statusText: response.statusText, headers });
-  await (await caches.open(PRIVATE_CACHE)).put(PLAN_PATH, copy);
+  await (await caches.open(PRIVATE_CACHE)).put(path, copy);
 }
 
-async function planFirst(request) {
+// Keep a good answer; forget on a sign that it is no longer this person's to read.
+async function settlePrivate(path, response, generation) {
+  if (response.ok && response.type === "basic" && !response.redirected) {
+    await keepPrivate(path, response, generation);
+  } else if (response.type === "opaqueredirect" || response.redirected || response.status === 401) {
+    await forgetPrivate();  // logged out: no copy is theirs any more
+  } else if ([403, 404].includes(response.status) && (await caches.has(PRIVATE_CACHE))) {
+    await (await caches.open(PRIVATE_CACHE)).delete(path);  // not this person's page
+  }
+}
+
+async function asKept(copy) {
+  // The page marks itself as a kept copy, so it says how old it is and what may have changed.
+  const text = (await copy.text()).replace('data-copy="live"', 'data-copy="kept"');
+  return new Response(text, { status: copy.status, statusText: copy.statusText, headers: copy.headers });
+}
+
+async function privateFirst(request, path) {
+  const generation = privateGeneration;
   let response;
   try {
     response = await fetch(request);
   } catch (error) {
-    const copy = await privateCopy();
-    if (copy) return copy;
-    if (request.mode === "navigate") return offlinePage();
+    const copy = await privateCopy(path);
+    if (copy) return asKept(copy);
+    if (request.mode === "navigate") return offlineFallback();
     throw error;
   }
   await rememberLanguage(response);
-  if (response.ok && response.type === "basic" && !response.redirected) {
-    await keepPrivate(response);
-  } else if (response.type === "opaqueredirect" || response.redirected || [401, 403, 404].includes(response.status)) {
-    await forgetPrivate();  // logged out, or not this person's plan: the copy is no longer theirs to read
-  }
+  await settlePrivate(path, response, generation);
   return response;
 }
+
+let walletRefresh = null;
+// A form was sent since the copy was made (a booking, a voucher bought…): the copy may be out of
+// date, so the next logged-in page refreshes it however young it is.
+let walletStale = false;
+
+function refreshWallet() {
+  walletRefresh = walletRefresh || (async () => {
+    try {
+      const copy = await privateCopy(WALLET_PATH);
+      if (copy && !walletStale && storedAge(copy) < WALLET_REFRESH_AFTER) return;
+      walletStale = false;
+      const generation = privateGeneration;
+      const response = await fetch(WALLET_PATH, { credentials: "same-origin" });
+      await settlePrivate(WALLET_PATH, response, generation);
+    } catch (error) {
+      // No connection: the copy before stays.
+    } finally {
+      walletRefresh = null;
+    }
+  })();
+  return walletRefresh;
+}
+
+async function forgetPhone() {
+  // "Forget this phone": every private copy, the push subscription and the unsent drafts.
+  await Promise.all([forgetPrivate(), endPush(), forgetDrafts()]);
+}
+
+self.addEventListener("message", (event) => {
+  const type = event.data && event.data.type;
+  const reply = (value) => event.ports[0] && event.ports[0].postMessage(value);
+  if (type === "wallet-refresh") {
+    event.waitUntil(refreshWallet());
+  } else if (type === "wallet-kept") {
+    event.waitUntil(privateCopy(WALLET_PATH).then((copy) => reply({ kept: Boolean(copy) })));
+  } else if (type === "forget-phone") {
+    event.waitUntil(forgetPhone().then(() => reply({ done: true }), () => reply({ done: false })));
+  }
+});
 
 async function keepHelp(language) {
   const url = HELP_PATH + "?lang=" + language;
@@ -178,6 +261,12 @@ async function helpFirst(event) {
   }
 }
 
+async function offlineFallback() {
+  // Opening the app with no connection: the kept wallet when there is one.
+  const wallet = await privateCopy(WALLET_PATH);
+  return wallet ? asKept(wallet) : offlinePage();
+}
+
 async function offlinePage() {
   const page = await caches.match(OFFLINE_URL + "?lang=" + (await offlineLanguage()));
   return page || new Response("Offline", { status: 503, headers: { "Content-Type": "text/plain" } });
@@ -187,20 +276,25 @@ self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
-  if (request.method === "POST" && LOGIN_CHANGES.has(url.pathname)) {
-    // Someone logs out, or in: the last person's plan must not stay readable on this device.
-    event.waitUntil(url.pathname === "/logout" ? Promise.all([forgetPrivate(), endPush()]) : forgetPrivate());
+  const loginChange = LOGIN_CHANGES.has(url.pathname) || url.pathname.startsWith(LOGIN_LINKS);
+  if (request.method === "POST" && (loginChange || url.pathname === FORGET_PATH)) {
+    // Someone logs out, or in: the last person's plan and wallet must not stay readable here.
+    const forget = { "/logout": () => Promise.all([forgetPrivate(), endPush()]), [FORGET_PATH]: forgetPhone };
+    event.waitUntil((forget[url.pathname] || forgetPrivate)());
     return;
   }
-  if (request.method !== "GET") return;
+  if (request.method !== "GET") {
+    walletStale = true;
+    return;
+  }
   if (url.pathname.startsWith("/static/") && url.searchParams.has("v")) {
     event.respondWith(cacheFirst(request));
   } else if (url.pathname === HELP_PATH && request.mode === "navigate") {
     event.respondWith(helpFirst(event));
   } else if (PUBLIC_PAGES.has(url.pathname) && request.mode === "navigate") {
     event.respondWith(networkFirst(request));
-  } else if (isPlanPage(request, url)) {
-    event.respondWith(planFirst(request));
+  } else if (isPrivatePage(request, url)) {
+    event.respondWith(privateFirst(request, url.pathname));
   } else {
     event.respondWith(networkOnly(request));
   }
@@ -244,4 +338,46 @@ self.addEventListener("notificationclick", (event) => {
     }
     return self.clients.openWindow(target.href);
   })());
+});
+
+// --- message drafts ---
+// Messages written with no connection wait in IndexedDB ("ungehub-drafts"); static/js/drafts.js
+// keeps them, and is imported here so the worker sends them on Background Sync with the same
+// code and the same client keys as the page (the server makes a second sending the same
+// message). Private: deleted on logout and "forget this phone".
+const DRAFTS_DB = "ungehub-drafts";
+
+try {
+  importScripts(SHELL_ASSETS.find((url) => url.startsWith("/static/js/drafts.js")));
+} catch (error) {
+  // The rest of the worker (the wallet, push) works without drafts; pages send them themselves.
+}
+
+async function forgetDrafts() {
+  await new Promise((resolve) => {
+    const request = indexedDB.deleteDatabase(DRAFTS_DB);
+    request.onsuccess = request.onerror = () => resolve();
+  });
+}
+
+async function sendDrafts() {
+  const { results, offline } = await self.UngehubDrafts.sendAll();
+  if (results.length) {
+    const windows = await self.clients.matchAll({ type: "window" });
+    for (const client of windows) client.postMessage({ type: "ungehub-drafts", results });
+  }
+  if (offline) throw new Error("offline: the browser tries the sync again later");
+}
+
+// Logging out takes the drafts with it (whoever uses the phone next must not read or send them).
+// The worker's other fetch listener answers nothing for this POST; this one only tidies up.
+self.addEventListener("fetch", (event) => {
+  const url = new URL(event.request.url);
+  if (event.request.method === "POST" && url.origin === self.location.origin && url.pathname === "/logout") {
+    event.waitUntil(forgetDrafts());
+  }
+});
+
+self.addEventListener("sync", (event) => {
+  if (event.tag === "send-drafts" && self.UngehubDrafts) event.waitUntil(sendDrafts());
 });

@@ -12,6 +12,8 @@ from flask import Flask, url_for
 SHELL_ASSETS = [
     "css/app.css",
     "js/app.js",
+    "js/wallet.js",
+    "js/drafts.js",  # the service worker imports it to send messages written offline
     "vendor/htmx-2.0.11.min.js",
     "icons/sprite.svg",
     "icons/icon-192.png",

@@ -2,6 +2,9 @@
 
 The code is an HMAC of the voucher's own secret and the current minute, so a screenshot is
 useless a minute or two later, and only the logged-in owner's page can show a fresh one.
+A phone with no connection cannot fetch a fresh code, so the wallet also carries an *offline
+code*: the same format, an HMAC with its own label over a Copenhagen calendar day (today's and
+tomorrow's, so it works across midnight). Redemption takes either.
 A voucher is redeemed once; staff redeem any, a partner only its own offers' vouchers.
 """
 
@@ -12,7 +15,8 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
@@ -26,6 +30,7 @@ from hub.notifications.services import notify
 
 WINDOW_SECONDS = 60
 DIGITS = 6
+LOCAL = ZoneInfo("Europe/Copenhagen")  # an offline code is good for one day here
 CODE = re.compile(r"^\s*(\d{1,9})\s*[-– ]\s*(\d{6})\s*$")
 
 
@@ -39,7 +44,7 @@ def _window(moment: datetime) -> int:
     return int(moment.timestamp()) // WINDOW_SECONDS
 
 
-def _digits(voucher: Voucher, window: int) -> str:
+def _digits(voucher: Voucher, window: int | str) -> str:
     mac = hmac.new(bytes.fromhex(voucher.qr_secret), f"{voucher.id}:{window}".encode(), hashlib.sha256).digest()
     offset = mac[-1] & 0x0F  # dynamic truncation, as in TOTP (RFC 4226)
     number = int.from_bytes(mac[offset : offset + 4], "big") & 0x7FFFFFFF
@@ -53,10 +58,40 @@ def current_code(voucher: Voucher, now: datetime | None = None) -> Shown:
     return Shown(code=f"{voucher.id}-{_digits(voucher, window)}", valid_until=until)
 
 
+@dataclass(frozen=True)
+class OfflineCode:
+    code: str
+    valid_from: datetime
+    valid_until: datetime
+
+
+def _offline_digits(voucher: Voucher, day: date) -> str:
+    # Its own label: an offline code can never equal some minute's code by construction.
+    return _digits(voucher, f"offline:{day.isoformat()}")
+
+
+def _day_span(day: date) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time(0), tzinfo=LOCAL)
+    return start, datetime.combine(day + timedelta(days=1), time(0), tzinfo=LOCAL)
+
+
+def offline_codes(voucher: Voucher, now: datetime | None = None) -> list[OfflineCode]:
+    """Today's and tomorrow's offline codes (Copenhagen days), for the wallet to carry."""
+    today = (now or utcnow()).astimezone(LOCAL).date()
+    codes = []
+    for day in (today, today + timedelta(days=1)):
+        start, end = _day_span(day)
+        codes.append(OfflineCode(f"{voucher.id}-{_offline_digits(voucher, day)}", start, end))
+    return codes
+
+
 def _fresh(voucher: Voucher, digits: str, now: datetime) -> bool:
-    """This minute's code or the last one's: a code shown is good for one to two minutes."""
+    """This minute's code or the last one's (a code shown is good for one to two minutes),
+    or today's offline code."""
     window = _window(now)
-    return any(hmac.compare_digest(_digits(voucher, w), digits) for w in (window, window - 1))
+    candidates = (_digits(voucher, window), _digits(voucher, window - 1))
+    candidates += (_offline_digits(voucher, now.astimezone(LOCAL).date()),)
+    return any(hmac.compare_digest(candidate, digits) for candidate in candidates)
 
 
 def parse(code: str) -> tuple[int, str]:

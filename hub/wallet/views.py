@@ -1,7 +1,46 @@
-"""The wallet page, which the service worker keeps for offline use."""
+"""The wallet page, which the service worker keeps for offline use, and "forget this phone"."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, current_app, flash, session, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, logout_user
+
+from hub.accounts.logins import end_login
+from hub.db import get_session, utcnow
+from hub.htmx import hx_redirect, render
+from hub.notifications import devices
+from hub.wallet import contents
 
 bp = Blueprint("wallet", __name__)
+
+
+@bp.route("/wallet")
+@login_required
+def show():
+    wallet = contents.build(get_session(), user=current_user, now=utcnow(), address=current_app.config["HUB_ADDRESS"])
+    # Browsers keep no copy: like every logged-in page (and the plan) it goes out "no-store"
+    # (hub/security.py); only the service worker keeps one, on purpose, and drops it on logout.
+    return render("wallet/page.html", wallet=wallet, week=_week(wallet), lines=contents.crisis_rows(wallet))
+
+
+def _week(wallet: contents.Wallet) -> list[dict]:
+    names = get_locale().days["format"]["wide"]
+    return [{"day": names[day], "span": wallet.week.get(day)} for day in range(7)]
+
+
+@bp.route("/wallet/forget", methods=["POST"])
+@login_required
+def forget_phone():
+    """Log out here and end this phone's pushes; the page's script and the service worker
+    clear what the phone keeps (the wallet, the plan copy, drafts, our local settings)."""
+    db = get_session()
+    devices.forget_login(db, current_user.get_id())
+    end_login(db, current_user.get_id(), reason="forget_phone")
+    logout_user()
+    session.clear()
+    flash(_("Ungehub has forgotten this phone. Log in again when you want."), "success")
+    response = hx_redirect(url_for("accounts.login"))
+    response.headers["Clear-Site-Data"] = '"cache"'
+    return response

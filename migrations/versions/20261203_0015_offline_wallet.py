@@ -1,4 +1,5 @@
-"""offline_wallet
+"""offline_wallet: no schema. The wallet is a copy the service worker keeps on the phone, and a
+voucher's offline codes come from its existing secret.
 
 Revision ID: 0015
 Revises: 0014

@@ -389,11 +389,14 @@ def test_the_plan_prints_cleanly(client, sara):
     assert "@media print" in printing and ".tabbar" in printing and "break-inside: avoid" in printing
 
 
-def test_only_the_plan_is_kept_offline_and_it_goes_on_logout(client, sara):
+def test_only_the_plan_and_the_wallet_are_kept_offline_and_they_go_on_logout(client, sara):
     worker = client.get("/sw.js").get_data(as_text=True)
     assert 'const PRIVATE_CACHE = "private-plan"' in worker and 'const PLAN_PATH = "/plan"' in worker
-    assert 'LOGIN_CHANGES = new Set(["/logout", "/login"])' in worker and "forgetPrivate()" in worker
-    assert "isPlanPage(request, url)" in worker and "networkOnly(request)" in worker
+    assert "const PRIVATE_PAGES = new Set([PLAN_PATH, WALLET_PATH])" in worker
+    for way_in_or_out in ("/logout", "/login", "/login/passkey", "/signup"):
+        assert f'"{way_in_or_out}"' in worker[worker.index("const LOGIN_CHANGES") :].split("\n")[0]
+    assert 'LOGIN_LINKS = "/welcome/"' in worker and "forgetPrivate()" in worker
+    assert "isPrivatePage(request, url)" in worker and "networkOnly(request)" in worker
     assert client.get("/plan").headers["Cache-Control"] == "no-store"  # browsers keep no other copy
     logout = client.post("/logout")
     assert logout.headers["Clear-Site-Data"] == '"cache"'

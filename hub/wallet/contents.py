@@ -1,0 +1,100 @@
+"""What the wallet holds: an explicit, short list, and nothing else of the person.
+
+Tickets for the next bookings, open vouchers with their offline codes, the primary support
+person and how to reach them, the hub's address and hours, the crisis numbers. Never
+messages, plan notes or check-ins: the phone keeps this page with no login in front of it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from flask import url_for
+from markupsafe import Markup
+from sqlmodel import Session
+
+from hub.accounts.models import User
+from hub.core.qr import qr_svg
+from hub.credits import queries as credit_queries
+from hub.credits import vouchers
+from hub.events import queries as event_queries
+from hub.messages import hours
+from hub.messages.models import CrisisLine
+from hub.support import services as support
+
+TICKETS_KEPT = 3  # the next few: a wallet, not a calendar
+
+
+@dataclass(frozen=True)
+class Ticket:
+    place: event_queries.Place
+    qr: Markup
+
+
+@dataclass(frozen=True)
+class VoucherCode:
+    code: str
+    qr: Markup
+    valid_from: datetime
+    valid_until: datetime
+
+
+@dataclass(frozen=True)
+class KeptVoucher:
+    card: credit_queries.VoucherCard
+    codes: list[VoucherCode]
+
+
+@dataclass(frozen=True)
+class Wallet:
+    made_at: datetime
+    address: str
+    week: hours.Hours
+    crisis_lines: list[CrisisLine]
+    tickets: list[Ticket] = field(default_factory=list)
+    vouchers: list[KeptVoucher] = field(default_factory=list)
+    primary: support.PersonCard | None = None
+
+
+def build(session: Session, *, user: User, now: datetime, address: str) -> Wallet:
+    """The wallet of `user` as of `now`; only a young person has tickets, vouchers and a circle."""
+    wallet = Wallet(
+        made_at=now,
+        address=address,
+        week=hours.opening_hours(session),
+        crisis_lines=hours.crisis_lines(session),
+    )
+    if not user.is_young:
+        return wallet
+    places = [place for place in event_queries.upcoming_places(session, user, now) if place.has_ticket]
+    open_cards, _used = credit_queries.voucher_cards(session, user.id)
+    return replace(
+        wallet,
+        tickets=[Ticket(place, _ticket_qr(place.booking.ticket_code)) for place in places[:TICKETS_KEPT]],
+        vouchers=[KeptVoucher(card, _offline_codes(card, now)) for card in open_cards],
+        primary=support.primary_card(session, young=user),
+    )
+
+
+def crisis_rows(wallet: Wallet) -> list[dict]:
+    """The crisis lines as the help page's macro shows them, with a number to tap."""
+    return [{"line": line, "tel": re.sub(r"[^\d+]", "", line.phone), "open": True} for line in wallet.crisis_lines]
+
+
+def _ticket_qr(code: str) -> Markup:
+    """As on the booking page: the staff's check-in link for this booking."""
+    return qr_svg(url_for("staff_events.scan", code=code, _external=True))
+
+
+def _offline_codes(card: credit_queries.VoucherCard, now: datetime) -> list[VoucherCode]:
+    return [
+        VoucherCode(
+            code=shown.code,
+            qr=qr_svg(url_for("redeem.scan", code=shown.code, _external=True)),  # as the live ticket's QR
+            valid_from=shown.valid_from,
+            valid_until=shown.valid_until,
+        )
+        for shown in vouchers.offline_codes(card.voucher, now)
+    ]
