@@ -18,6 +18,7 @@ def print_demo_logins() -> None:
     click.echo("Staff and admin also need a code from an authenticator app; print the current one with")
     click.echo("  flask --app hub demo-code personale@example.org")
     click.echo(f"(or add the key {demo.DEMO_TOTP_SECRET} to an authenticator app).")
+    click.echo("Passkeys work on http://localhost:5000 (browsers refuse them on an IP address).")
     click.echo("")
 
 
