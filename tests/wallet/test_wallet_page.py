@@ -82,7 +82,8 @@ def life(world, make):
         return {"young": young, "other": other, "mine": mine, "theirs": theirs}
 
 
-def test_a_young_person_sees_their_own_wallet_and_nothing_else_private(client, auth, life):
+def test_a_young_person_sees_their_own_wallet_and_nothing_else_private(app, client, auth, life):
+    app.config["HUB_ADDRESS"] = "Frederiks Allé 20, 8000 Aarhus C"
     auth.login(life["young"])
     response = client.get("/wallet")
     assert response.status_code == 200
@@ -123,8 +124,10 @@ def test_other_roles_get_the_hub_and_the_crisis_numbers(client, login_as, life):
 
 
 def test_the_hub_address_is_configurable(app, client, auth, life):
-    app.config["HUB_ADDRESS"] = "Vestergade 1, 8000 Aarhus C"
     auth.login(life["young"])
+    unset = client.get("/wallet").get_data(as_text=True)
+    assert 'class="wallet-address"' not in unset and 'class="staff-facts hub-hours"' in unset  # no made-up address
+    app.config["HUB_ADDRESS"] = "Vestergade 1, 8000 Aarhus C"
     assert "Vestergade 1, 8000 Aarhus C" in client.get("/wallet").get_data(as_text=True)
 
 
