@@ -294,8 +294,14 @@ def browse(browser, live_server, request):
             **options,
         )
         context.set_default_timeout(10_000)
-        return UI(context.new_page(), server, opened)
+        # Every Content-Security-Policy violation on any page of the context is reported here.
+        context.expose_binding("hubCspViolation", lambda _source, seen: csp_violations.append(seen))
+        context.add_init_script(CSP_LISTENER)
+        ui = UI(context.new_page(), server, opened)
+        ui.csp_violations = csp_violations  # the test's, all contexts together
+        return ui
 
+    csp_violations: list[dict] = []
     yield open_context
     problems = []
     if not getattr(request.node, "browser_test_failed", True):
@@ -304,10 +310,25 @@ def browse(browser, live_server, request):
                 ui.finish()
             except pytest.fail.Exception as error:
                 problems.append(str(error))
+        if csp_violations:
+            problems.append("Content-Security-Policy violations:\n  " + "\n  ".join(map(str, csp_violations)))
     for context in {id(ui.page.context): ui.page.context for ui in opened}.values():
         context.close()
     if problems:
         pytest.fail("\n\n".join(problems), pytrace=False)
+
+
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.hubCspViolation({
+    page: location.href,
+    directive: event.effectiveDirective || event.violatedDirective,
+    blocked: event.blockedURI,
+    source: event.sourceFile + ":" + event.lineNumber,
+    sample: event.sample,
+  });
+});
+"""
 
 
 @pytest.fixture
