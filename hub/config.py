@@ -44,6 +44,10 @@ def load(instance_path: Path) -> dict:
         "DATABASE_URL": os.environ.get(PREFIX + "DATABASE_URL", f"sqlite:///{sqlite_file}"),
         "SECRET_KEY": os.environ.get(PREFIX + "SECRET_KEY"),
         "BASE_URL": os.environ.get(PREFIX + "BASE_URL", "http://127.0.0.1:5000"),
+        # How many reverse proxies stand in front of the app (nginx: 1). Each one's X-Forwarded-For
+        # and X-Forwarded-Proto are then believed; with 0 they are ignored, as anyone can send them.
+        # Rate limits and login throttling count per client address, so behind a proxy this must be set.
+        "PROXY_HOPS": int(os.environ.get(PREFIX + "PROXY_HOPS", 0)),
         "RATELIMIT_STORAGE_URI": os.environ.get(PREFIX + "RATELIMIT_STORAGE", "memory://"),
         "MAX_CONTENT_LENGTH": int(os.environ.get(PREFIX + "MAX_CONTENT_LENGTH", 2 * 1024 * 1024)),
         # Idle timeouts and lifetimes of a login, in minutes.

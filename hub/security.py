@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
-import hashlib
-import math
-import time
+import ipaddress
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, request
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFProtect
-from limits import parse_many
-from limits.strategies import MovingWindowRateLimiter
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+
+def client_address() -> str:
+    """The client's address for counting: an IPv4 address, or the /64 of an IPv6 one."""
+    raw = request.remote_addr or "unknown"
+    try:
+        address = ipaddress.ip_address(raw)
+    except ValueError:
+        return raw
+    if address.version == 6:
+        if address.ipv4_mapped:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
 
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+limiter = Limiter(key_func=client_address, default_limits=[], headers_enabled=True)
 talisman = Talisman()
 
 CONTENT_SECURITY_POLICY = {
@@ -35,42 +46,6 @@ CONTENT_SECURITY_POLICY = {
     "frame-ancestors": "'none'",
 }
 
-# Failed logins slow down in steps rather than lock an account: a wrong password now and
-# then costs nothing, a burst costs a minute, a long run an hour. The limits count failures
-# per account (whoever tries) and per address (a hub's shared wifi gets room).
-ACCOUNT_FAILURES = parse_many("5/minute;10/15 minutes;20/hour")
-ADDRESS_FAILURES = parse_many("30/minute;200/hour")
-
-
-def _throttle_keys(email: str) -> list[tuple[str, list]]:
-    account = hashlib.sha256(email.encode()).hexdigest()[:32]
-    return [
-        (f"login-fail/account/{account}", ACCOUNT_FAILURES),
-        (f"login-fail/address/{get_remote_address()}", ADDRESS_FAILURES),
-    ]
-
-
-def _window() -> MovingWindowRateLimiter:
-    return MovingWindowRateLimiter(limiter.storage)
-
-
-def login_wait_seconds(email: str) -> int:
-    """Seconds before another login attempt for this e-mail from this address may be tried."""
-    window, now, wait = _window(), time.time(), 0.0
-    for key, limits in _throttle_keys(email):
-        for limit in limits:
-            if not window.test(limit, key):
-                reset_at = window.get_window_stats(limit, key).reset_time
-                wait = max(wait, reset_at - now)
-    return math.ceil(wait)
-
-
-def record_login_failure(email: str) -> None:
-    window = _window()
-    for key, limits in _throttle_keys(email):
-        for limit in limits:
-            window.hit(limit, key)
-
 
 def safe_next(target: str | None) -> str | None:
     """`target` if it is a path on this site, else None (no //host, /\\host or schemes)."""
@@ -85,6 +60,9 @@ def safe_next(target: str | None) -> str | None:
 
 
 def init_app(app: Flask) -> None:
+    hops = app.config.get("PROXY_HOPS", 0)
+    if hops:  # behind a reverse proxy: the client's address and scheme are what it says
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     csrf.init_app(app)
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     app.config["RATELIMIT_HEADERS_ENABLED"] = True

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, request, session, url
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from hub.accounts import services
+from hub.accounts import login_throttle, services
 from hub.accounts.auth import consent_key
 from hub.accounts.forms import (
     ChangePasswordForm,
@@ -24,7 +24,7 @@ from hub.errors import DomainError, render_error
 from hub.htmx import hx_redirect, render
 from hub.mail import mail_configured, send_mail
 from hub.notifications import devices
-from hub.security import limiter, login_wait_seconds, record_login_failure, safe_next
+from hub.security import limiter, safe_next
 
 bp = Blueprint("accounts", __name__)
 
@@ -47,6 +47,7 @@ def _log_in(user: User, *, remember: bool, second_factor: bool = False) -> None:
     )
     user.bind_login(token)
     login_user(user, remember=remember)
+    login_throttle.remember_device(services.normalize_email(user.email))
     session["lang"] = language or user.locale
 
 
@@ -57,7 +58,7 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         email = services.normalize_email(form.email.data)
-        wait = login_wait_seconds(email)
+        wait = login_throttle.wait_seconds(email)
         if wait:
             minutes = max(1, round(wait / 60))
             message = _("You have tried many times. Try again in %(minutes)d min.", minutes=minutes)
@@ -65,7 +66,7 @@ def login():
         try:
             user = services.authenticate(get_session(), email=email, password=form.password.data)
         except services.LoginFailed as error:
-            record_login_failure(email)
+            login_throttle.record_failure(email)
             form.form_errors.append(error.message)
         else:
             _log_in(user, remember=form.remember.data)

@@ -7,6 +7,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
+from hub.accounts import login_throttle
 from hub.accounts.logins import end_login
 from hub.db import get_session, utcnow
 from hub.htmx import hx_redirect, render
@@ -43,4 +44,4 @@ def forget_phone():
     flash(_("Ungehub has forgotten this phone. Log in again when you want."), "success")
     response = hx_redirect(url_for("accounts.login"))
     response.headers["Clear-Site-Data"] = '"cache"'
-    return response
+    return login_throttle.forget_device(response)
