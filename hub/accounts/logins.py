@@ -12,7 +12,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import Session, select
 
 from hub.accounts.models import User, UserSession
@@ -118,11 +118,26 @@ def mark_second_factor(session: Session, token: str) -> None:
 
 def end_all_logins(session: Session, user_id: int, *, reason: str, keep_token: str | None = None) -> int:
     """End every open login of a user (but `keep_token`'s); returns how many ended."""
-    statement = update(UserSession).where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
+    statement = select(UserSession.id).where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
     if keep_token:
         statement = statement.where(UserSession.token_hash != hash_token(keep_token))
-    result = session.exec(statement.values(ended_at=utcnow(), ended_reason=reason))
-    return result.rowcount
+    return end_logins(session, list(session.exec(statement).all()), reason=reason)
+
+
+def end_logins(session: Session, ids: list[int], *, reason: str) -> int:
+    """End these logins and forget the push subscriptions made in them: a lost or passed-on
+    phone stops showing our notifications too. Returns how many were still open."""
+    if not ids:
+        return 0
+    from hub.notifications.models import PushSubscription  # notifications build on accounts
+
+    ended = session.exec(
+        update(UserSession)
+        .where(UserSession.id.in_(ids), UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow(), ended_reason=reason)
+    ).rowcount
+    session.exec(delete(PushSubscription).where(PushSubscription.login_id.in_(ids)))
+    return ended
 
 
 # Bookkeeping on a read request runs in its own short write transaction, so a GET never holds

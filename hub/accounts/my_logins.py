@@ -10,10 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, update
 from sqlmodel import Session, select
 
-from hub.accounts.logins import hash_token, idle_timeout, lifetime
+from hub.accounts.logins import end_all_logins, end_logins, hash_token, idle_timeout, lifetime
 from hub.accounts.models import User, UserSession
 from hub.db import utcnow
 from hub.errors import Forbidden, Invalid, NotFound
@@ -66,20 +65,13 @@ def end_my_login(session: Session, *, user: User, login_id: int, current_token: 
     ).first()
     if login is None:  # someone else's, or already ended: the same answer
         raise NotFound("login_not_found", str(_l("That login has already ended.")))
-    _end(session, [login.id], REVOKED)
+    end_logins(session, [login.id], reason=REVOKED)
     return current_token is not None and login.token_hash == hash_token(current_token)
 
 
 def end_other_logins(session: Session, *, user: User, current_token: str) -> int:
     """End every open login of `user` but this one; returns how many ended."""
-    ids = session.exec(
-        select(UserSession.id).where(
-            UserSession.user_id == user.id,
-            UserSession.ended_at.is_(None),
-            UserSession.token_hash != hash_token(current_token),
-        )
-    ).all()
-    return _end(session, list(ids), REVOKED)
+    return end_all_logins(session, user.id, reason=REVOKED, keep_token=current_token)
 
 
 def end_all_logins_by_admin(session: Session, *, actor: User, user: User) -> int:
@@ -88,21 +80,4 @@ def end_all_logins_by_admin(session: Session, *, actor: User, user: User) -> int
         raise Forbidden("admin_only", str(_l("Only an administrator can end another person's logins.")))
     if actor.id == user.id:
         raise Invalid("own_logins", str(_l("To end your own logins, use My sessions.")))
-    ids = session.exec(
-        select(UserSession.id).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
-    ).all()
-    return _end(session, list(ids), BY_ADMIN)
-
-
-def _end(session: Session, ids: list[int], reason: str) -> int:
-    if not ids:
-        return 0
-    from hub.notifications.models import PushSubscription  # notifications build on accounts
-
-    ended = session.exec(
-        update(UserSession)
-        .where(UserSession.id.in_(ids), UserSession.ended_at.is_(None))
-        .values(ended_at=utcnow(), ended_reason=reason)
-    ).rowcount
-    session.exec(delete(PushSubscription).where(PushSubscription.login_id.in_(ids)))
-    return ended
+    return end_all_logins(session, user.id, reason=BY_ADMIN)

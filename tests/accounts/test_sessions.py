@@ -270,6 +270,13 @@ def test_password_change_logs_me_out_everywhere_else_when_ticked(app, client, ma
     me = make.user(is_young=True)
     Auth(client).login(me)
     phone = device(me, IPHONE_SAFARI)
+    phone_login = _open_logins(app, me.id)[IPHONE_SAFARI]
+    with app.app_context(), job_session() as session:
+        session.add(
+            PushSubscription(
+                user_id=me.id, endpoint="https://push.example/2", p256dh="k", auth="a", login_id=phone_login
+            )
+        )
     data = {"current": DEFAULT_PASSWORD, "password": "a whole new phrase"}
     if end_others:
         data["end_others"] = "y"
@@ -278,6 +285,8 @@ def test_password_change_logs_me_out_everywhere_else_when_ticked(app, client, ma
     assert _logged_in(client)
     with app.app_context(), job_session() as session:
         assert session.get(User, me.id).password_changed_at is not None
+        # The phone that was logged out stops getting pushes, as when a login is ended from the list.
+        assert len(session.exec(select(PushSubscription)).all()) == (0 if end_others else 1)
 
 
 def test_password_change_offers_to_log_out_everywhere_else(client, login_as, english):
