@@ -157,7 +157,7 @@
 
   function scan(root) {
     if (!root || !root.querySelectorAll) return;
-    if (root.matches("[data-passkey-box]")) root.hidden = !supported;
+    if (root.matches && root.matches("[data-passkey-box]")) root.hidden = !supported;  // not on document
     root.querySelectorAll("[data-passkey-box]").forEach(function (box) { box.hidden = !supported; });
     root.querySelectorAll("[data-passkey-unsupported]").forEach(function (note) { note.hidden = supported; });
   }
