@@ -58,6 +58,20 @@ def init_app(app: Flask) -> None:
             now, following = demo_code(session, email)
         click.echo(f"{now}   (if it was just used: {following})")
 
+    @app.cli.command("reseal")
+    def reseal_command():
+        """Seal stored secrets again with HUB_SECRET_KEY (after moving the old key to the fallbacks)."""
+        from sqlalchemy.orm.attributes import flag_modified
+        from sqlmodel import select
+
+        from hub.accounts.second_factor_models import TotpSecret
+
+        with job_session() as session:
+            rows = session.exec(select(TotpSecret)).all()
+            for row in rows:
+                flag_modified(row, "secret")  # read with any key, written with the current one
+        click.echo(f"Sealed {len(rows)} authenticator secrets with the current key.")
+
     @app.cli.command("scheduler")
     @click.option("--heartbeat", default=20, show_default=True, help="Seconds between lease renewals.")
     @click.option("--lease", "lease_seconds", default=60, show_default=True, help="Seconds a lease lasts.")

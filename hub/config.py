@@ -43,6 +43,8 @@ def load(instance_path: Path) -> dict:
         "PRODUCTION": production,
         "DATABASE_URL": os.environ.get(PREFIX + "DATABASE_URL", f"sqlite:///{sqlite_file}"),
         "SECRET_KEY": os.environ.get(PREFIX + "SECRET_KEY"),
+        # Earlier secret keys, comma-separated, while logins and sealed values made with them remain.
+        "SECRET_KEY_FALLBACKS": [k for k in os.environ.get(PREFIX + "SECRET_KEY_FALLBACKS", "").split(",") if k],
         "BASE_URL": os.environ.get(PREFIX + "BASE_URL", "http://127.0.0.1:5000"),
         # How many reverse proxies stand in front of the app (nginx: 1). Each one's X-Forwarded-For
         # and X-Forwarded-Proto are then believed; with 0 they are ignored, as anyone can send them.

@@ -10,6 +10,7 @@ from sqlmodel import SQLModel
 
 import hub.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from hub import config as settings
+from hub.core.sealed import SealedString
 from hub.db import UTCDateTime, make_engine
 
 config = context.config
@@ -32,6 +33,8 @@ def render_item(type_, obj, autogen_context):
     """Write portable SQLAlchemy types into migrations, not Ungehub's own decorators."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
+    if type_ == "type" and isinstance(obj, SealedString):
+        return f"sa.String(length={obj.impl.length})"
     if type_ == "type" and obj.__class__.__module__.startswith("sqlmodel"):
         length = getattr(obj, "length", None)
         return f"sa.String(length={length})" if length else "sa.String()"

@@ -4,24 +4,26 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import Column
 from sqlmodel import Field, SQLModel
 
 from hub.accounts.models import utc_column
+from hub.core.sealed import SealedString
 from hub.db import utcnow
 
 
 class TotpSecret(SQLModel, table=True):
     """A person's confirmed authenticator app: one per account (setting up a new one replaces it).
 
-    The secret is a key like a password's, but it must be readable to check a code, so it is
-    never exported and never shown again after setup.
+    The secret is a key like a password's, but it must be readable to check a code: it is sealed
+    in the database (hub/core/sealed.py), never exported and never shown again after setup.
     """
 
     __tablename__ = "totp_secret"
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user_account.id", unique=True, ondelete="CASCADE")
-    secret: str = Field(max_length=64)  # base32
+    secret: str = Field(sa_column=Column(SealedString(255), nullable=False))  # base32, sealed
     confirmed_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(nullable=False))
     # The last 30-second step a code was accepted for: a code is never accepted twice (RFC 6238 §5.2).
     last_used_step: int | None = Field(default=None)
