@@ -16,7 +16,7 @@ from sqlmodel import select
 
 from hub.accounts import logins, passkeys
 from hub.accounts.models import UserSession
-from hub.accounts.second_factor import has_second_factor
+from hub.accounts.second_factor import has_second_factor, recovery_codes_left
 from hub.accounts.views import _log_in
 from hub.db import get_session
 from hub.errors import DomainError, Forbidden, render_error
@@ -111,6 +111,10 @@ def register():
         # A passkey that verified its user, made on this login: the login has proved two factors.
         logins.mark_second_factor(db, current_user.get_id())
     flash(_("Your passkey “%(name)s” is added. Next time, log in with it.", name=passkey.name), "success")
+    if current_user.is_staff_member and recovery_codes_left(db, current_user) == 0:
+        # Staff cannot log in without a second factor: with the phone lost, recovery codes are the way back.
+        flash(_("Now make your recovery codes: they get you in if you lose the device with your passkey."), "info")
+        return jsonify(redirect=url_for("second_factor.index"))
     return jsonify(redirect=url_for("passkeys.index"))
 
 

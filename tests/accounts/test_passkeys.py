@@ -208,6 +208,22 @@ def test_a_passkey_login_counts_as_two_factors_for_staff(app, client, auth, make
     assert this_login(app, client).second_factor_at is not None
 
 
+def test_staff_who_enrol_with_a_passkey_are_led_to_make_recovery_codes(app, client, auth, make, english):
+    """Without an authenticator app or codes, losing the passkey's phone would lock staff out."""
+    staff = make.user(is_staff=True, totp=False)
+    auth.login(staff, second_factor=False)
+    assert add_passkey(client, SoftAuthenticator()) == {"redirect": "/me/two-factor"}
+    page = client.get("/me/two-factor").get_data(as_text=True)
+    assert 'id="no-recovery-codes"' in page and "Make them now" in page
+    codes = client.post("/me/two-factor/recovery-codes")
+    assert codes.status_code == 200
+    # With codes in hand, a second passkey goes back to the passkey list, and young people always do.
+    assert add_passkey(client, SoftAuthenticator(), name="Min computer") == {"redirect": "/me/passkeys"}
+    auth.logout()
+    auth.login(make.user(is_young=True))
+    assert add_passkey(client, SoftAuthenticator()) == {"redirect": "/me/passkeys"}
+
+
 def test_staff_with_a_second_factor_cannot_add_a_passkey_before_proving_it(app, client, auth, make, phone):
     """Someone with only a staff member's password must not be able to add their own passkey."""
     staff = make.user(is_staff=True)  # has an authenticator app
