@@ -34,6 +34,8 @@ from hub.scheduler import lease
 log = logging.getLogger("hub.scheduler")
 
 PUSH_SWEEP_SECONDS = int(os.environ.get("HUB_PUSH_SWEEP_SECONDS", 5))
+# How often "starts soon" reminders are looked for; tests that watch a takeover shorten it.
+REMINDER_SWEEP_SECONDS = int(os.environ.get("HUB_REMINDER_SWEEP_SECONDS", 300))
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,7 @@ JOBS = [
     Job("expire_klip", credit_jobs.expire_klip, every_seconds=900),
     Job("escalate_urgent_messages", message_jobs.escalate_urgent, every_seconds=60),
     Job("delete_closed_conversations", message_jobs.delete_closed_conversations, every_seconds=6 * 3600),
-    Job("event_reminders", event_jobs.send_reminders, every_seconds=300),
+    Job("event_reminders", event_jobs.send_reminders, every_seconds=REMINDER_SWEEP_SECONDS),
     Job("checkin_reminders", checkin_jobs.remind_supporters, every_seconds=3600),
     Job("klip_expiry_warnings", credit_jobs.warn_expiring, every_seconds=3600),
     # Retention (hub/rights): old check-ins go; long-inactive young people are warned, then anonymised.
