@@ -34,12 +34,16 @@ from hub.htmx import hx_redirect, render
 
 bp = Blueprint("events", __name__)
 
+# Everyone but partners, who only redeem vouchers: the hub's events are for young people and
+# the adults around them.
+BROWSERS = (Role.YOUNG, Role.SUPPORT, Role.MENTOR, Role.STAFF)
+
 
 # --- browsing ---
 
 
 @bp.route("/events")
-@login_required
+@roles_required(*BROWSERS)
 def index():
     category = request.args.get("category") or None
     error = None
@@ -61,7 +65,7 @@ def index():
 
 
 @bp.route("/events/<int:event_id>")
-@login_required
+@roles_required(*BROWSERS)
 def detail(event_id: int):
     return _detail_page(event_id, BookForm())
 
@@ -220,7 +224,7 @@ def _calendar_response(body: bytes, filename: str, *, attachment: bool):
 
 
 @bp.route("/events/<int:event_id>/calendar.ics")
-@login_required
+@roles_required(*BROWSERS)
 def ics(event_id: int):
     event = services.get_visible_event(get_session(), current_user, event_id)
     body = calendar.calendar_file([event], _event_url)

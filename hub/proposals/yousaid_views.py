@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -50,7 +50,7 @@ class YouSaidForm(ServiceErrors, FlaskForm):
 
 
 @bp.route("")
-@login_required
+@roles_required(Role.YOUNG, Role.SUPPORT, Role.MENTOR, Role.STAFF)  # not partners: they only redeem
 def index():
     return render(
         "yousaid/index.html",
