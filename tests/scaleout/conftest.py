@@ -1,6 +1,6 @@
 """The deployment of the README's production section, on one machine: a PostgreSQL database of
 its own (made by alembic, as production makes it), Redis for rate limits, two gunicorn app
-servers and two scheduler processes, each started the way deploy/ starts them.
+servers and two scheduler processes, each started by its line in deploy/Procfile.
 
 PostgreSQL (HUB_TEST_DATABASE_URL) or Redis missing: skipped with the reason, or failed under
 CI=true, which must prove the deployment.
@@ -9,6 +9,7 @@ CI=true, which must prove the deployment.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -26,6 +27,8 @@ from hub import ROOT
 from tests.conftest import PG_URL, TEST_VAPID_PEM, create_pg_database, drop_pg_database
 
 BIN = Path(sys.executable).parent  # alembic, flask and gunicorn live beside python
+PROCFILE = ROOT / "deploy" / "Procfile"
+PROCFILE_LINE = re.compile(r"^([A-Za-z0-9_-]+):\s*(.+)$")  # as honcho and foreman read it
 REDIS = ("127.0.0.1", 6379)
 REDIS_URL = "redis://127.0.0.1:6379/14"  # a database of its own, apart from other tests' limits
 SECRET_KEY = "scaleout-test-secret"  # the same in every process: cookies and sealed columns are read anywhere
@@ -90,6 +93,26 @@ def process_env(db_url: str) -> dict:
     return env
 
 
+def _control_socket_flag() -> list[str]:
+    """Newer gunicorns open a control socket at one path per user; two servers on one host
+    would share it, so it is turned off where it exists (one server per host never needs this)."""
+    from gunicorn.config import KNOWN_SETTINGS
+
+    return ["--no-control-socket"] if any("--no-control-socket" in (s.cli or []) for s in KNOWN_SETTINGS) else []
+
+
+_NO_CONTROL_SOCKET = _control_socket_flag()
+
+
+def procfile_command(kind: str) -> str:
+    """The command deploy/Procfile gives for `kind`, with this test's virtualenv for `.venv/bin/`."""
+    for line in PROCFILE.read_text().splitlines():
+        match = PROCFILE_LINE.match(line)
+        if match and match.group(1) == kind:
+            return match.group(2).replace(".venv/bin/", f"{BIN}/")
+    raise LookupError(f"deploy/Procfile has no {kind!r} line")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -106,12 +129,14 @@ class Cluster:
     schedulers: dict[int, subprocess.Popen] = field(default_factory=dict)
     _all: list[subprocess.Popen] = field(default_factory=list)
 
-    def _spawn(self, args: list[str], log_name: str) -> subprocess.Popen:
+    def _spawn(self, kind: str, extra: str, log_name: str, **env: str) -> subprocess.Popen:
+        """Run the Procfile's line for `kind` as a Procfile runner does (through the shell), with
+        `extra` options; `exec`, so the pid is the process itself (the lease names it)."""
         with (self.folder / log_name).open("wb") as log:
             process = subprocess.Popen(
-                args,
+                ["/bin/sh", "-c", f"exec {procfile_command(kind)} {extra}"],
                 cwd=ROOT,
-                env=process_env(self.db_url),
+                env={**process_env(self.db_url), **env},
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group: gunicorn's workers die with it
@@ -122,30 +147,18 @@ class Cluster:
     def start_server(self, number: int) -> str:
         port = free_port()
         self._spawn(
-            [
-                str(BIN / "gunicorn"),
-                "--workers",
-                "2",
-                "--threads",
-                "4",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--graceful-timeout",
-                "2",
-                "--no-control-socket",  # two servers on one host would share its default path
-                "hub:create_app()",
-            ],
+            "web",
+            " ".join(["--graceful-timeout", "2", *_NO_CONTROL_SOCKET]),
             f"web{number}.log",
+            WEB_CONCURRENCY="2",
+            BIND=f"127.0.0.1:{port}",
         )
         url = f"http://127.0.0.1:{port}"
         self.servers.append(url)
         return url
 
     def start_scheduler(self, number: int) -> subprocess.Popen:
-        process = self._spawn(
-            [str(BIN / "flask"), "--app", "hub", "scheduler", "--heartbeat", str(HEARTBEAT), "--lease", str(LEASE)],
-            f"scheduler{number}.log",
-        )
+        process = self._spawn("scheduler", f"--heartbeat {HEARTBEAT} --lease {LEASE}", f"scheduler{number}.log")
         self.schedulers[process.pid] = process
         return process
 
