@@ -44,9 +44,9 @@ PEOPLE = 4
 ACTIVE = ("confirmed", "waitlisted", "offered")
 HELD = ("confirmed", "offered")  # statuses that hold a seat
 
-# About 15 s on SQLite and 25 s on PostgreSQL; the same histories every time under CI.
+# About 15 s on SQLite and 30 s on PostgreSQL; the same histories every time under CI.
 BUDGET = settings(
-    max_examples=40,
+    max_examples=30,
     stateful_step_count=50,
     deadline=None,
     derandomize=bool(os.environ.get("CI")),
@@ -438,7 +438,7 @@ class BookingsAndKlip(RuleBasedStateMachine):
             if grew:
                 promote(event, now)
 
-    @rule(which=events, resolve=st.integers(0, 3))
+    @rule(which=events, resolve=st.integers(0, 7))
     def cancel_event(self, which, resolve):
         """Staff call an event off (rarely: a cancelled event leaves little else to try)."""
         if resolve:
@@ -579,6 +579,8 @@ class BookingsAndKlip(RuleBasedStateMachine):
                 waiting = sorted((b for b in mine if b.status == "waitlisted"), key=lambda b: (b.waitlisted_at, b.id))
                 assert [b.user_id for b in waiting] == model.waiting()
                 assert [services.waitlist_position(s, b) for b in waiting] == list(range(1, len(waiting) + 1))
+                # Closer to the start than the shortest offer window no seat is offered (no silent
+                # enrolment), so only before that must a free seat have gone to the first in line.
                 could_offer = event.status == "scheduled" and now < event.starts_at
                 if waiting and could_offer and services.offer_window(event, now) is not None:
                     assert counted.confirmed + counted.offered == event.capacity, "a seat is free while people wait"
@@ -617,6 +619,6 @@ class BookingsAndKlip(RuleBasedStateMachine):
 
 
 def test_bookings_and_klip_follow_their_rules(app):
-    """40 histories of up to 50 steps each, on this run's database (SQLite, and PostgreSQL when set)."""
+    """30 histories of up to 50 steps each, on this run's database (SQLite, and PostgreSQL when set)."""
     machine = type("BookingsAndKlipHere", (BookingsAndKlip,), {"app": app})
     run_state_machine_as_test(machine, settings=BUDGET)
