@@ -6,6 +6,7 @@ import ipaddress
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, request
+from flask.json.provider import DefaultJSONProvider
 from flask_limiter import Limiter
 from flask_login import current_user
 from flask_talisman import Talisman
@@ -59,7 +60,19 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+class JSONProvider(DefaultJSONProvider):
+    """JSON nested deeper than Python recurses (`[[[[…`) is a bad body, not a crash: the
+    parser's RecursionError becomes the ValueError that `get_json(silent=True)` turns into None."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError as error:
+            raise ValueError("JSON nested too deeply") from error
+
+
 def init_app(app: Flask) -> None:
+    app.json = JSONProvider(app)
     hops = app.config.get("PROXY_HOPS", 0)
     if hops:  # behind a reverse proxy: the client's address and scheme are what it says
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)

@@ -25,6 +25,7 @@ from wtforms.widgets import HiddenInput
 
 from hub.accounts.models import User
 from hub.core.forms import ServiceErrors
+from hub.db import MAX_ID
 from hub.events.manage import EventInput
 from hub.events.models import CATEGORY_LABELS, Visibility
 
@@ -51,9 +52,10 @@ def optional_id(value) -> int | None:
     if value in (None, ""):
         return None
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return -1
+    return number if 0 < number <= MAX_ID else -1  # past 32 bits PostgreSQL refuses to look
 
 
 def _number(label, **kwargs) -> IntegerField:

@@ -16,7 +16,7 @@ from hub.accounts.models import Role, User
 from hub.audit import services as audit
 from hub.audit.models import Area as AuditArea
 from hub.core.export import csv_download
-from hub.db import get_session, utcnow, writes
+from hub.db import MAX_ID, get_session, utcnow, writes
 from hub.errors import DomainError, Invalid
 from hub.events import attendance as checkins
 from hub.events import manage, staff_queries, stats
@@ -277,7 +277,7 @@ def walk_in(event_id: int):
     db = get_session()
     event = get_event_or_404(event_id)
     user_id = request.form.get("user_id", type=int)
-    if user_id is None:
+    if user_id is None or not 0 < user_id <= MAX_ID:  # past 32 bits the database refuses to look
         raise Invalid("person_required", _("Choose a young person from the search."))
     booking = checkins.add_walk_in(db, actor=current_user, event_id=event.id, user_id=user_id)
     _booking_changed(booking, "booking.walk_in")
@@ -315,7 +315,10 @@ def assign_companion(booking_id: int):
     db = get_session()
     booking = get_or_404(Booking, booking_id)
     raw = (request.form.get("companion_user_id") or "").strip()
-    companion_id = int(raw) if raw.isdigit() else (None if not raw else -1)
+    # Only a short run of ASCII digits that can be an id: int() refuses "²" and 5000 digits, and
+    # the database refuses ids past 32 bits.
+    is_id = raw.isascii() and raw.isdigit() and len(raw) <= 10 and int(raw) <= MAX_ID
+    companion_id = int(raw) if is_id else (None if not raw else -1)
     try:
         checkins.assign_companion(db, actor=current_user, booking_id=booking.id, companion_user_id=companion_id)
     except DomainError as error:

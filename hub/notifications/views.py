@@ -124,7 +124,8 @@ def subscribe():
 @bp.route("/push/unsubscribe", methods=["POST"])
 @login_required
 def unsubscribe():
-    data = request.get_json(silent=True) or {}
+    data = request.get_json(silent=True)
+    data = data if isinstance(data, dict) else {}  # `true` or a list is JSON too, but names no endpoint
     removed = devices.remove_endpoint(get_session(), current_user, str(data.get("endpoint") or ""))
     return jsonify(removed=removed)
 

@@ -8,6 +8,7 @@ from wtforms import DateField, RadioField, SelectChoice, SelectField, StringFiel
 from wtforms.validators import Optional
 
 from hub.core.forms import ServiceErrors
+from hub.db import MAX_ID
 from hub.support.menu import KIND_LABELS, LEVEL_LABELS
 from hub.support.menu_staff import OptionInput
 
@@ -21,9 +22,10 @@ def optional_id(value) -> int | None:
     if value in (None, ""):
         return None
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return -1
+    return number if 0 < number <= MAX_ID else -1  # past 32 bits PostgreSQL refuses to look
 
 
 def _level(label) -> RadioField:
