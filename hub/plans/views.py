@@ -15,7 +15,7 @@ from hub.accounts.auth import roles_required
 from hub.accounts.models import Role, User
 from hub.audit import services as audit
 from hub.audit.models import Area as AuditArea
-from hub.db import get_session, utcnow, writes
+from hub.db import MAX_ID, get_session, utcnow, writes
 from hub.errors import Conflict, Invalid, NotFound
 from hub.htmx import hx_redirect, is_partial, render
 from hub.plans import queries, services
@@ -354,7 +354,8 @@ def suggest(young_id: int):
     goal = None
     if "goal_id" in request.form:
         goal_id = request.form.get("goal_id", type=int)
-        goal = get_or_404(Goal, goal_id or 0, visible=lambda g: g.young_id == young.id)
+        goal_id = goal_id if goal_id and 0 < goal_id <= MAX_ID else 0  # past 32 bits the database refuses
+        goal = get_or_404(Goal, goal_id, visible=lambda g: g.young_id == young.id)
     form = _suggest_step_form(goal.id) if goal else SuggestGoalForm()
     if form.validate_on_submit():
         try:
