@@ -21,10 +21,11 @@ run: install $(COMPILED) migrate demo vapid
 test: install-test $(COMPILED)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Push fan-out: the outbox sweep against a sequential pywebpush loop (about a minute);
-# results in bench/results/push.{json,md}. BENCH_ARGS="--help" lists the knobs.
-bench: install-test
-	$(BIN)/python -m bench.push $(BENCH_ARGS)
+# Every benchmark in one run (server load, page weight, Lighthouse, queries per page, reminder
+# sweep, push fan-out) on PostgreSQL (ungehub_bench, made afresh); results in
+# bench/results/latest.{json,md}. BENCH_ARGS="--small" is the quick check, "--only push" one part.
+bench: install-test $(COMPILED)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 install: $(STAMP)
 install-test: $(TEST_STAMP)
