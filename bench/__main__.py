@@ -105,9 +105,9 @@ def server_section(base_url: str, cookies: dict[str, dict[str, str]], *, small: 
             _row(name, "p95 at 50 req/s", round(steady.p95_ms, 1), "ms", round(bare_calm.p95_ms, 1), "bare route",
                  f"< {P95_TARGET_MS:g} ms", steady.p95_ms < P95_TARGET_MS),
             _row(name, "p99 at 50 req/s", round(steady.p99_ms, 1), "ms", round(bare_calm.p99_ms, 1), "bare route"),
-            _row(name, "errors at 50 req/s", steady.errors, "of " + str(steady.requests), bare_calm.errors,
+            _row(name, "errors at 50 req/s", steady.errors, "errors", bare_calm.errors,
                  "bare route", "0", steady.errors == 0),
-            _row(name, "errors under full load", full[name].errors, "of " + str(full[name].requests),
+            _row(name, "errors under full load", full[name].errors, "errors",
                  bare_full.errors, "bare route", "0", full[name].errors == 0),
         ]  # fmt: skip
     notes = [
