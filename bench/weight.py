@@ -34,6 +34,7 @@ import shutil
 import threading
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -303,12 +304,42 @@ def run(
     small: bool,
 ) -> dict:
     """The section "Page weight": first and repeat load of each page, and each htmx fragment."""
-    from playwright.sync_api import sync_playwright
-
     executable = chromium_path()
     if executable is None:
         raise RuntimeError("Chromium is not installed (apt-get install chromium, or set HUB_CHROMIUM)")
     rows, notes, details = [], [], {"pages": {}, "fragments": {}}
+    # Playwright's sync API will not start on a thread where an event loop already runs (a test
+    # session's own browser, say); a thread of its own has none.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="page-weight") as pool:
+        pool.submit(_weigh_pages, base_url, cookies, pages, executable, rows, notes, details).result()
+    for name, (role, path) in fragments.items():
+        fragment = _fragment(base_url, cookies[role], path)
+        rows.append(_row(name, "htmx fragment", round(fragment["compressed"] / KIB, 1), FRAGMENT_KIB))
+        details["fragments"][name] = {"path": path, "role": role, **fragment}
+        if fragment["status"] != 200:
+            notes.append(f"{name}: {path} answered {fragment['status']} to an htmx request, not 200.")
+    notes[:0] = [
+        "Compressed as the production proxy would send it: nothing in the app compresses, so each body is "
+        f"gzipped at level {GZIP_LEVEL} (text) or counted as is (images); headers are not counted.",
+        "First load: an empty cache, the page and everything it and its service worker's install fetch "
+        "(and the web app manifest, which a phone fetches and headless Chromium does not). "
+        "Repeat visit: the same page again with the cache and the service worker in place.",
+    ]
+    return {"name": "weight", "title": "Page weight", "rows": rows, "notes": notes, "details": details}
+
+
+def _weigh_pages(
+    base_url: str,
+    cookies: dict[str, dict[str, str]],
+    pages: dict[str, tuple[str, str]],
+    executable: str,
+    rows: list[dict],
+    notes: list[str],
+    details: dict,
+) -> None:
+    """Each page's first and repeat visit in Chromium, added to rows, notes and details."""
+    from playwright.sync_api import sync_playwright
+
     with Recorder(base_url) as recorder, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         try:
@@ -341,20 +372,6 @@ def run(
                 notes.extend(_page_notes(name, path, visit))
         finally:
             browser.close()
-    for name, (role, path) in fragments.items():
-        fragment = _fragment(base_url, cookies[role], path)
-        rows.append(_row(name, "htmx fragment", round(fragment["compressed"] / KIB, 1), FRAGMENT_KIB))
-        details["fragments"][name] = {"path": path, "role": role, **fragment}
-        if fragment["status"] != 200:
-            notes.append(f"{name}: {path} answered {fragment['status']} to an htmx request, not 200.")
-    notes[:0] = [
-        "Compressed as the production proxy would send it: nothing in the app compresses, so each body is "
-        f"gzipped at level {GZIP_LEVEL} (text) or counted as is (images); headers are not counted.",
-        "First load: an empty cache, the page and everything it and its service worker's install fetch "
-        "(and the web app manifest, which a phone fetches and headless Chromium does not). "
-        "Repeat visit: the same page again with the cache and the service worker in place.",
-    ]
-    return {"name": "weight", "title": "Page weight", "rows": rows, "notes": notes, "details": details}
 
 
 def _page_notes(name: str, path: str, visit: dict) -> list[str]:

@@ -140,6 +140,20 @@ def test_page_weight_counts_first_and_repeat_loads_and_fragments(chromium, hub_u
     assert section["details"]["fragments"]["young home, htmx"]["status"] == 200
 
 
+def test_page_weight_runs_beside_a_browser_the_test_session_already_holds(chromium, hub_url, cookies):
+    # The browser tests keep one Playwright open for the whole session, on this thread; the
+    # benchmark must still weigh pages when it runs after them in the same pytest run.
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright():
+        section = weight.run(hub_url, cookies, {"young home": ("young", "/")}, {}, small=True)
+
+    assert [(row["item"], row["metric"]) for row in section["rows"]] == [
+        ("young home", "first load"),
+        ("young home", "repeat visit"),
+    ]
+
+
 def test_a_compressed_size_is_what_gzip_sends_for_text_and_the_bytes_for_images():
     text = b"<p>Hej</p>" * 500
     assert weight.compressed_size(text, "text/html; charset=utf-8") < len(text) / 10
