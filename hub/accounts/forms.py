@@ -10,7 +10,7 @@ from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, 
 
 from hub.accounts import passwords, services
 from hub.accounts.models import AVATAR_COLOURS, ROLE_LABELS, SUPPORT_TYPE_LABELS, Role
-from hub.db import MAX_ID
+from hub.core.forms import optional_id
 from hub.errors import Invalid
 
 EMAIL = [
@@ -127,17 +127,6 @@ class InviteForm(FlaskForm):
         """
         allowed = set(ROLE_LABELS) - {Role.PARTNER} if actor.is_admin else {Role.YOUNG, Role.MENTOR, Role.SUPPORT}
         self.role.choices = [SelectChoice(r.value, label) for r, label in ROLE_LABELS.items() if r in allowed]
-
-
-def optional_id(value) -> int | None:
-    """An id from a form; something that is not one (a word, a huge number) becomes -1, which no row has."""
-    if value in (None, ""):
-        return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return -1
-    return number if -MAX_ID <= number <= MAX_ID else -1
 
 
 class PartnerInviteForm(FlaskForm):

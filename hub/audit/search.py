@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from hub.accounts.models import User
 from hub.audit.models import ACTION_NAMES, AREA_NAMES, Action, Area, AuditEntry
 from hub.audit.services import kind_label
-from hub.db import MAX_ID
+from hub.core.forms import optional_id
 
 PAGE_SIZE = 50
 MAX_PAGE = 10_000
@@ -59,12 +59,11 @@ class Parsed:
 
 
 def _id(raw: str | None, name: str, errors: dict[str, str]) -> int | None:
-    if not raw:
-        return None
-    if not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
+    number = optional_id(raw)
+    if number == -1:
         errors[name] = str(_l("That person could not be found. Search by name instead."))
         return None
-    return int(raw)
+    return number
 
 
 def _day(raw: str | None, name: str, errors: dict[str, str]) -> date | None:
@@ -95,7 +94,7 @@ def parse(args: Mapping[str, str]) -> Parsed:
     if since and until and since > until:
         errors["until"] = str(_l("The end date must be on or after the start date."))
     page_raw = (args.get("page") or "1").strip()
-    page = int(page_raw) if page_raw.isdigit() and 0 < int(page_raw) <= MAX_PAGE else None
+    page = int(page_raw) if page_raw.isascii() and page_raw.isdigit() and 0 < int(page_raw) <= MAX_PAGE else None
     if page is None:
         errors["page"] = str(_l("That page does not exist."))
     filters = Filters(

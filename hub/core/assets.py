@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from flask import Flask, url_for
+from flask import Flask, has_request_context, request, url_for
 
 # The files the service worker keeps for offline use.
 SHELL_ASSETS = [
@@ -21,23 +21,30 @@ SHELL_ASSETS = [
 
 
 def init_app(app: Flask) -> None:
-    hashes: dict[str, str] = {}
     static = Path(app.static_folder)
+    # The files do not change while a process runs (outside debug), so each one's URL is built
+    # once per process and path prefix: a page asks for dozens (every icon names the sprite).
+    urls: dict[tuple[str, str], str] = {}
+
+    def versioned(filename: str) -> str:
+        path = static / filename
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:10] if path.exists() else "0"
+        return url_for("static", filename=filename, v=digest)
 
     def asset(filename: str) -> str:
-        if filename not in hashes or app.debug:
-            path = static / filename
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()[:10] if path.exists() else "0"
-            hashes[filename] = digest
-        return url_for("static", filename=filename, v=hashes[filename])
+        if app.debug or not has_request_context():
+            return versioned(filename)
+        key = (request.script_root, filename)
+        url = urls.get(key)
+        if url is None:
+            url = urls[key] = versioned(filename)
+        return url
 
     app.jinja_env.globals["asset"] = asset
     app.jinja_env.globals["shell_assets"] = lambda: [asset(name) for name in SHELL_ASSETS]
 
     @app.after_request
     def cache_versioned_static(response):
-        from flask import request
-
         if request.endpoint == "static" and request.args.get("v") and response.status_code == 200:
             response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
         return response

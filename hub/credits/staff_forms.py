@@ -24,8 +24,7 @@ from wtforms import (
 )
 from wtforms.validators import Optional
 
-from hub.accounts.forms import optional_id
-from hub.core.forms import ServiceErrors
+from hub.core.forms import ServiceErrors, optional_id
 from hub.credits.manage import OFFER_ICONS, AllotmentInput, GrantInput, OfferInput, Recipients
 from hub.credits.models import OFFER_CATEGORY_LABELS, Audience, EntryKind, OfferKind, Partner
 

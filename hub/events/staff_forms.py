@@ -24,8 +24,7 @@ from wtforms.validators import Optional
 from wtforms.widgets import HiddenInput
 
 from hub.accounts.models import User
-from hub.core.forms import ServiceErrors
-from hub.db import MAX_ID
+from hub.core.forms import ServiceErrors, optional_id
 from hub.events.manage import EventInput
 from hub.events.models import CATEGORY_LABELS, Visibility
 
@@ -45,17 +44,6 @@ def local_tz() -> ZoneInfo:
 
 def strip(value):
     return value.strip() if isinstance(value, str) else value
-
-
-def optional_id(value) -> int | None:
-    """An id from a select; something that is not a number becomes -1, which no row has."""
-    if value in (None, ""):
-        return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return -1
-    return number if 0 < number <= MAX_ID else -1  # past 32 bits PostgreSQL refuses to look
 
 
 def _number(label, **kwargs) -> IntegerField:

@@ -7,8 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Email, InputRequired, Optional
 
-from hub.accounts.forms import optional_id
-from hub.core.forms import ServiceErrors
+from hub.core.forms import ServiceErrors, optional_id
 from hub.support.forms import strip, too_long
 
 A_DATE = _l("Choose a date.")

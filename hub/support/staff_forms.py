@@ -7,25 +7,13 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
-from hub.core.forms import ServiceErrors
-from hub.db import MAX_ID
+from hub.core.forms import ServiceErrors, optional_id
 from hub.support.menu import KIND_LABELS, LEVEL_LABELS
 from hub.support.menu_staff import OptionInput
 
 
 def strip(value):
     return value.strip() if isinstance(value, str) else value
-
-
-def optional_id(value) -> int | None:
-    """A number from a radio button or a select; something that is not a number becomes -1."""
-    if value in (None, ""):
-        return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return -1
-    return number if 0 < number <= MAX_ID else -1  # past 32 bits PostgreSQL refuses to look
 
 
 def _level(label) -> RadioField:

@@ -11,8 +11,8 @@ from flask_login import current_user, login_required
 
 from hub.access import get_or_404
 from hub.accounts.auth import roles_required
-from hub.accounts.forms import optional_id
 from hub.accounts.models import Role, User
+from hub.core.forms import optional_id
 from hub.db import get_session
 from hub.errors import DomainError
 from hub.htmx import hx_redirect, render

@@ -134,8 +134,11 @@ def test_the_csv_download_has_the_same_filters(client, login_as, log):
         ("page=0", None),
         ("page=abc", None),
         ("page=99999999999999999999", None),
+        ("page=%C2%B2", None),  # "²" is a digit to Python and no number to int()
         ("young_id=abc", "audit-young"),
         ("young_id=99999999999", "audit-young"),
+        ("young_id=%C2%B2", "audit-young"),
+        ("actor_id=%D9%A3", "audit-actor"),  # an Arabic-Indic three
         ("actor_id=-1", "audit-actor"),
     ],
 )

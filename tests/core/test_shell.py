@@ -146,6 +146,20 @@ def test_service_worker_is_served_from_the_root(client):
     assert "/static/css/app.css?v=" in body
 
 
+def test_static_urls_carry_the_file_hash_and_the_path_the_hub_is_served_under(app, client):
+    import hashlib
+    from pathlib import Path
+
+    digest = hashlib.sha256((Path(app.static_folder) / "css/app.css").read_bytes()).hexdigest()[:10]
+    plain = client.get("/login").get_data(as_text=True)
+    prefixed = client.get("/login", base_url="http://localhost/ungehub").get_data(as_text=True)
+    plain_again = client.get("/login").get_data(as_text=True)
+
+    assert f'href="/static/css/app.css?v={digest}"' in plain
+    assert f'href="/ungehub/static/css/app.css?v={digest}"' in prefixed
+    assert "/ungehub/" not in plain_again
+
+
 def test_service_worker_keeps_help_now_for_offline(client):
     """The crisis numbers on /help work with no connection: the worker keeps the logged-out page
     in each language (fetched without cookies, so it holds nothing of a person) and falls back to it."""
