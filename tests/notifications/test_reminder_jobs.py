@@ -115,6 +115,35 @@ def test_both_reminders_over_a_day_of_runs(at, evening):
     ]
 
 
+def test_a_run_with_nothing_new_asks_the_same_few_queries_however_many_are_booked(app, at):
+    from sqlalchemy import event as sa_event
+
+    with at(START - 3 * 24 * HOUR) as s:
+        event = make_event(s, starts_at=START, capacity=50)
+        for n in range(12):
+            book(s, event, make_user(s, is_young=True, name=f"Ung {n}"))
+
+    def queries_in_a_run(when) -> tuple[int, int]:
+        statements = []
+        engine = app.extensions["hub_engine"]
+
+        def listener(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        sa_event.listen(engine, "before_cursor_execute", listener)
+        try:
+            with at(when) as s:
+                sent = send_reminders(s, now=when)
+        finally:
+            sa_event.remove(engine, "before_cursor_execute", listener)
+        return sent, len([q for q in statements if q.lstrip().upper().startswith("SELECT")])
+
+    sent, _ = queries_in_a_run(START - 2 * HOUR)
+    assert sent == 12
+    sent, selects = queries_in_a_run(START - 2 * HOUR + 15 * 60 * SECOND)
+    assert (sent, selects) == (0, 2)  # the day-before nudges and the soon reminders: nothing due
+
+
 def test_catch_up_an_hour_before_sends_only_the_soon_reminder(at, evening):
     with at(START - HOUR) as s:
         assert send_reminders(s, now=START - HOUR) == 1
