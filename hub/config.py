@@ -107,6 +107,9 @@ def load(instance_path: Path) -> dict:
         # development open http://localhost:5000, not 127.0.0.1.
         "WEBAUTHN_RP_ID": os.environ.get(PREFIX + "WEBAUTHN_RP_ID"),
         "WEBAUTHN_ORIGIN": os.environ.get(PREFIX + "WEBAUTHN_ORIGIN"),
+        # The key behind the evaluation exports' pseudonyms. Unset (development), one is made in the
+        # instance folder; in production every host must share it, or each exports other pseudonyms.
+        "EVALUATION_KEY": os.environ.get(PREFIX + "EVALUATION_KEY"),
     }
     if production:
         if not config["SECRET_KEY"]:
@@ -115,6 +118,11 @@ def load(instance_path: Path) -> dict:
             raise ConfigError(
                 "HUB_RATELIMIT_STORAGE must be set when HUB_ENV=production "
                 "(e.g. redis://127.0.0.1:6379/0), so limits hold across workers."
+            )
+        if not config["EVALUATION_KEY"]:
+            raise ConfigError(
+                "HUB_EVALUATION_KEY must be set when HUB_ENV=production, the same on every host, "
+                "so evaluation exports keep their pseudonyms whichever host makes them."
             )
         if not config["VAPID_PRIVATE_PEM"]:
             raise ConfigError(

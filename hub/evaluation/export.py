@@ -37,10 +37,11 @@ KEY_FILE = "evaluation_key"
 
 
 def evaluation_key(app: Flask | None = None) -> bytes:
-    """The hub's key for pseudonyms: EVALUATION_KEY in the config (HUB_EVALUATION_KEY), or a
-    key made once and kept in the instance folder, readable only by the app."""
+    """The hub's key for pseudonyms: EVALUATION_KEY in the config (HUB_EVALUATION_KEY, required in
+    production), or in development a key made once and kept in the instance folder, readable only
+    by the app."""
     app = app or current_app
-    configured = app.config.get("EVALUATION_KEY") or os.environ.get("HUB_EVALUATION_KEY")
+    configured = app.config.get("EVALUATION_KEY")
     if configured:
         return configured.encode() if isinstance(configured, str) else bytes(configured)
     path = Path(app.instance_path) / KEY_FILE

@@ -65,9 +65,20 @@ def test_production_refuses_to_start_without_a_vapid_key(monkeypatch, tmp_path):
     monkeypatch.setenv("HUB_ENV", "production")
     monkeypatch.setenv("HUB_SECRET_KEY", "x" * 40)
     monkeypatch.setenv("HUB_RATELIMIT_STORAGE", "memory://")
+    monkeypatch.setenv("HUB_EVALUATION_KEY", "y" * 40)
     monkeypatch.delenv("HUB_VAPID_PRIVATE_KEY", raising=False)
     monkeypatch.setattr("hub.notifications.vapid.KEY_FILE", "no-such-key.pem")
     with pytest.raises(ConfigError, match="VAPID"):
+        create_app()
+
+
+def test_production_refuses_to_start_without_a_shared_evaluation_key(monkeypatch):
+    monkeypatch.setenv("HUB_ENV", "production")
+    monkeypatch.setenv("HUB_SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("HUB_RATELIMIT_STORAGE", "memory://")
+    monkeypatch.setenv("HUB_VAPID_PRIVATE_KEY", TEST_VAPID_PEM.decode())
+    monkeypatch.delenv("HUB_EVALUATION_KEY", raising=False)
+    with pytest.raises(ConfigError, match="HUB_EVALUATION_KEY"):
         create_app()
 
 
@@ -76,6 +87,7 @@ def test_production_sets_hsts_and_secure_cookies(monkeypatch, db_url):
     monkeypatch.setenv("HUB_SECRET_KEY", "x" * 40)
     monkeypatch.setenv("HUB_RATELIMIT_STORAGE", "memory://")
     monkeypatch.setenv("HUB_VAPID_PRIVATE_KEY", TEST_VAPID_PEM.decode())
+    monkeypatch.setenv("HUB_EVALUATION_KEY", "y" * 40)
     app = create_app({"DATABASE_URL": db_url})
     response = app.test_client().get("/", base_url="https://ungehub.example")
     assert "max-age=31536000" in response.headers["Strict-Transport-Security"]
