@@ -9,6 +9,8 @@ not the database, so they run on SQLite only; the sweep runs on every backend.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import re
 import shutil
@@ -142,10 +144,20 @@ def test_page_weight_counts_first_and_repeat_loads_and_fragments(chromium, hub_u
 
 def test_page_weight_runs_beside_a_browser_the_test_session_already_holds(chromium, hub_url, cookies):
     # The browser tests keep one Playwright open for the whole session, on this thread; the
-    # benchmark must still weigh pages when it runs after them in the same pytest run.
+    # benchmark must still weigh pages when it runs after them in the same pytest run. Run alone,
+    # this test opens one itself.
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright():
+    def loop_running() -> bool:
+        try:
+            return asyncio.get_running_loop().is_running()
+        except RuntimeError:
+            return False
+
+    with contextlib.ExitStack() as stack:
+        if not loop_running():
+            stack.enter_context(sync_playwright())
+        assert loop_running()
         section = weight.run(hub_url, cookies, {"young home": ("young", "/")}, {}, small=True)
 
     assert [(row["item"], row["metric"]) for row in section["rows"]] == [
