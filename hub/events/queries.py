@@ -20,6 +20,7 @@ from hub.events import services
 from hub.events.models import Booking, BookingStatus, Event, EventStatus
 
 MAX_LISTED = 200  # a hub's coming months fit easily; a phone should not render more
+PAGE_SIZE = 20  # events on one page of the list (whole days, so a page may hold a few more)
 EARLIER_SHOWN = 10
 FEED_HISTORY = timedelta(days=30)  # the calendar feed keeps a month of past events
 
@@ -197,12 +198,39 @@ class Section:
     days: list[Day] = field(default_factory=list)
 
 
-def upcoming_events(session: Session, user: User, now: datetime, category: str | None = None) -> list[Event]:
-    """Events that have not ended and that this person may see, by start."""
+def upcoming_events(
+    session: Session, user: User, now: datetime, category: str | None = None, start: date | None = None
+) -> list[Event]:
+    """Events that have not ended and that this person may see, by start; with `start`, only
+    those listed on that local day or later (see `list_day`)."""
     statement = select(Event).where(Event.ends_at > now).order_by(Event.starts_at, Event.id).limit(MAX_LISTED)
     if category:
         statement = statement.where(Event.category == category)
+    if start is not None and start > list_day_of(now):
+        midnight = datetime.combine(start, datetime.min.time(), tzinfo=get_timezone())
+        statement = statement.where(Event.starts_at >= midnight)
     return [event for event in session.exec(statement).all() if services.can_see(user, event)]
+
+
+def list_day_of(when: datetime) -> date:
+    return when.astimezone(get_timezone()).date()
+
+
+def list_day(event: Event, now: datetime) -> date:
+    """The local day an event is listed under: its first, or today for one that began earlier."""
+    return max(list_day_of(event.starts_at), list_day_of(now))
+
+
+def page_of(events: list[Event], now: datetime) -> tuple[list[Event], date | None]:
+    """One page of the list: the first PAGE_SIZE events and the rest of the last one's day (a day
+    is never split over two pages), and the day the next page starts on (None: this is the last)."""
+    if len(events) <= PAGE_SIZE:
+        return events, None
+    last_day = list_day(events[PAGE_SIZE - 1], now)
+    end = PAGE_SIZE
+    while end < len(events) and list_day(events[end], now) == last_day:
+        end += 1
+    return events[:end], list_day(events[end], now) if end < len(events) else None
 
 
 def host_names(session: Session, events: list[Event]) -> dict[int, str]:
@@ -238,13 +266,11 @@ def event_cards(session: Session, user: User, events: list[Event], now: datetime
 
 def by_day(cards: list[EventCard], now: datetime) -> list[Section]:
     """Group cards by local day, under Today, This week (to Sunday) and Later."""
-    zone = get_timezone()
-    today = now.astimezone(zone).date()
+    today = list_day_of(now)
     sunday = today + timedelta(days=6 - today.weekday())
     sections: list[Section] = []
     for card in cards:
-        # An event that began yesterday and still runs belongs to today.
-        day = max(card.event.starts_at.astimezone(zone).date(), today)
+        day = list_day(card.event, now)
         key = "today" if day == today else "week" if day <= sunday else "later"
         if not sections or sections[-1].key != key:
             sections.append(Section(key))

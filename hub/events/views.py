@@ -49,8 +49,13 @@ def index():
     error = None
     if category is not None and category not in CATEGORY_LABELS:
         category, error = None, _("We do not have that kind of event. Here are all the events instead.")
+    start = _start_day(request.args.get("start"))
+    if start is False:
+        start, error = None, _("That date could not be read. Here are the events from today.")
     db, now = get_session(), utcnow()
-    events = queries.upcoming_events(db, current_user, now, category)
+    if start is not None and start <= queries.list_day_of(now):
+        start = None  # today or earlier: the first page
+    events, next_start = queries.page_of(queries.upcoming_events(db, current_user, now, category, start), now)
     sections = queries.by_day(queries.event_cards(db, current_user, events, now), now)
     return render(
         "events/index.html",
@@ -61,7 +66,20 @@ def index():
         categories=CATEGORY_LABELS,
         hints=CATEGORY_HINTS,
         error=error,
+        start=start,
+        next_start=next_start,
     )
+
+
+def _start_day(raw: str | None) -> date | None | bool:
+    """The day a later page of the list starts on; None for the first page, False if unreadable."""
+    if not raw:
+        return None
+    try:
+        day = date.fromisoformat(raw.strip())
+    except ValueError:
+        return False
+    return day if date(2000, 1, 1) <= day <= date(2999, 12, 31) else False
 
 
 @bp.route("/events/<int:event_id>")

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.browser.conftest import poll
+
 try:
     from playwright.sync_api import expect
 except ImportError:  # the browser fixtures skip (or fail) with the reason
@@ -333,3 +335,58 @@ def test_staff_event_form_explains_bad_input_and_keeps_it(browse, danish):
     expect(form.locator("input[name=ends_at]")).to_have_value(local_input(ends))
     expect(form.locator("input[name=place]")).to_have_value("Foran hubben")
     expect(form.locator("input[name=capacity]")).to_have_value("0")
+
+
+def add_events_a_day_apart(server, count: int, first_day: int) -> list[str]:
+    """`count` workshops at 18:00 in Aarhus, one a day from `first_day` days ahead; their titles."""
+    from hub import create_app
+    from hub.db import job_session
+    from tests.conftest import app_config
+    from tests.events.helpers import make_event
+
+    app = create_app(app_config(f"sqlite:///{server.database}", server.database.parent))
+    today = datetime.now(AARHUS).date()
+    titles = [f"Aftenværksted nr. {n}" for n in range(1, count + 1)]
+    try:
+        with app.app_context(), job_session() as session:
+            for offset, title in enumerate(titles):
+                day = today + timedelta(days=first_day + offset)
+                make_event(session, title=title, starts_at=datetime.combine(day, time(18), tzinfo=AARHUS))
+    finally:
+        app.extensions["hub_engine"].dispose()
+    return titles
+
+
+def test_a_long_list_comes_in_pages_and_the_next_one_opens_at_its_top(browse, own_server, danish):
+    """With more events than a page holds, the list ends with a button to the later ones; htmx
+    swaps the list, the address says where it starts, the page scrolls to the top, and a link
+    leads back to today's events."""
+    titles = add_events_a_day_apart(own_server, 30, first_day=40)  # after everything in the demo
+    ui = browse(server=own_server)
+    page = ui.page
+    ui.log_in("ung@example.org")
+    ui.visit("/events")
+    headings = page.locator("#events article.event-card .event-card__title")
+    first_page = headings.all_inner_texts()
+    assert 20 <= len(first_page) < 20 + len(titles), first_page
+    assert titles[-1] not in first_page
+
+    more = page.locator("#events .events__more a.button")
+    expect(more).to_have_count(1)
+    more.scroll_into_view_if_needed()
+    assert page.evaluate("window.scrollY") > 0
+    more.click()
+    page.wait_for_url(re.compile(r"/events\?start=\d{4}-\d{2}-\d{2}$"))
+    ui.settled()
+    poll(page, "window.scrollY", lambda y: y == 0, "the page scrolled to the top of the new list")
+    second_page = headings.all_inner_texts()
+    assert second_page and not set(second_page) & set(first_page), second_page
+    assert set(second_page) <= set(titles)  # after everything in the demo: only the added ones
+    ui.check()
+
+    back = page.locator("#events a[href='/events']").filter(has_text=danish("Back to the events from today"))
+    back.click()
+    page.wait_for_url(ui.url("/events"))
+    ui.settled()
+    expect(headings).to_have_count(len(first_page))
+    assert headings.all_inner_texts() == first_page

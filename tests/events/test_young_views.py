@@ -132,6 +132,57 @@ def test_the_list_shows_seats_host_price_access_and_my_place(world, person, make
     assert "https://www.openstreetmap.org/search?query=Vestergade+1%2C+8000+Aarhus+C" in body
 
 
+def test_the_list_comes_a_few_whole_days_at_a_time(world, person, monkeypatch):
+    monkeypatch.setattr("hub.events.queries.PAGE_SIZE", 3)
+    thursday = WEDNESDAY_NOON + timedelta(days=1)
+    with time_machine.travel(WEDNESDAY_NOON, tick=False):
+        for title, days, hours in [
+            ("Afternoon stretch", 0, 4),
+            ("Breakfast club", 1, -2),
+            ("Candle making", 1, 0),
+            ("Dance", 1, 3),  # the third event's day goes on: it comes on the first page too
+            ("Eating out", 2, 0),
+            ("Football", 9, 0),
+        ]:
+            new_event(world, title=title, starts_at=WEDNESDAY_NOON + timedelta(days=days, hours=hours))
+        client, _ = person()
+        first = text(client.get("/events?lang=en"))
+        friday = (thursday + timedelta(days=1)).date().isoformat()
+        assert all(title in first for title in ("Afternoon stretch", "Breakfast club", "Candle making", "Dance"))
+        assert "Eating out" not in first and "Football" not in first
+        assert f'href="/events?start={friday}"' in first and "Later events, from Friday, January 15" in first
+        assert "Back to the events from today" not in first
+
+        later = client.get(f"/events?start={friday}", headers={"HX-Request": "true"})
+        body = text(later)
+        assert later.status_code == 200 and body.lstrip().startswith('<div id="events"')
+        assert "Eating out" in body and "Football" in body and "Candle making" not in body
+        assert 'id="section-today"' not in body and "Later events" not in body  # the last page
+        assert 'href="/events"' in body and "Back to the events from today" in body
+
+        filtered = text(client.get(f"/events?category=workshop&start={friday}&lang=en"))
+        assert "Back to the events from today" in filtered and "Afternoon stretch" not in filtered
+
+
+@pytest.mark.parametrize("start", ["2027-02-30", "next week", "٢٠٢٧-٠١-٢٠", "9999-01-01"])
+def test_a_start_day_that_cannot_be_read_shows_the_first_page_with_a_400(world, person, start):
+    with time_machine.travel(WEDNESDAY_NOON, tick=False):
+        new_event(world, title="Afternoon stretch", starts_at=WEDNESDAY_NOON + timedelta(hours=4))
+        client, _ = person()
+        response = client.get("/events", query_string={"start": start, "lang": "en"})
+    assert response.status_code == 400
+    assert "That date could not be read" in text(response) and "Afternoon stretch" in text(response)
+
+
+def test_a_start_day_in_the_past_is_the_first_page(world, person):
+    with time_machine.travel(WEDNESDAY_NOON, tick=False):
+        new_event(world, title="Afternoon stretch", starts_at=WEDNESDAY_NOON + timedelta(hours=4))
+        client, _ = person()
+        response = client.get("/events?start=2026-01-01&lang=en")
+    assert response.status_code == 200
+    assert 'id="section-today"' in text(response) and "Back to the events from today" not in text(response)
+
+
 def test_the_list_costs_the_same_queries_for_one_event_or_many(app, world, person, make):
     client, _ = person()
     other, _ = person()
