@@ -5,11 +5,16 @@ In process, on the benchmark's database: for each scale the database is made afr
 the login form (CSRF off: this is the test client, not a browser), and each page is asked for
 twice; the second time is counted, with SQLAlchemy's `before_cursor_execute` event on the app's
 engine. A page whose count grows with the data asks once per row somewhere (an N+1).
+
+Then each page is asked for TIMED more times, and the median time a request takes in process is
+reported, with the part of it spent waiting for the database, next to the bare Flask route of
+bench/wsgi.py asked the same way: where a page's time goes, without gunicorn or wrk in between.
 """
 
 from __future__ import annotations
 
 import contextlib
+import statistics
 import time
 from collections.abc import Iterator
 
@@ -17,7 +22,10 @@ import pyotp
 from sqlalchemy import event
 
 from bench import data
+from bench.wsgi import bare
 from hub import create_app
+
+TIMED = 30  # requests per page for the in-process time
 
 
 @contextlib.contextmanager
@@ -45,14 +53,48 @@ def _log_in(client, email: str, totp_secret: str | None = None) -> None:
             raise RuntimeError(f"the second step for {email} answered {step.status_code}")
 
 
-def count_pages(database_url: str, pages: dict[str, tuple[str, str]]) -> dict[str, int]:
-    """Queries per page (name → count) on the data that is in the database now."""
+@contextlib.contextmanager
+def timing_database(engine) -> Iterator[list[float]]:
+    """Collect the seconds each statement the engine sends takes, while inside the block."""
+    seconds: list[float] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        conn.info["bench_started"] = time.perf_counter()
+
+    def after(conn, cursor, statement, parameters, context, executemany):
+        seconds.append(time.perf_counter() - conn.info.pop("bench_started"))
+
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    try:
+        yield seconds
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+        event.remove(engine, "after_cursor_execute", after)
+
+
+def _median_ms(client, path: str, engine=None) -> tuple[float, float]:
+    """The median time of TIMED requests, and the median time of each in the database (ms)."""
+    totals, in_database = [], []
+    for _ in range(TIMED):
+        with contextlib.ExitStack() as stack:
+            seconds = stack.enter_context(timing_database(engine)) if engine is not None else []
+            started = time.perf_counter()
+            client.get(path)
+            totals.append(time.perf_counter() - started)
+        in_database.append(sum(seconds))
+    return statistics.median(totals) * 1000, statistics.median(in_database) * 1000
+
+
+def measure_pages(database_url: str, pages: dict[str, tuple[str, str]]) -> dict[str, dict[str, float]]:
+    """For each page (by name): its queries, its median ms in process and the ms of it in the
+    database, on the data that is in the database now; and the bare route's ms as "bare route"."""
     app = create_app({"DATABASE_URL": database_url, "WTF_CSRF_ENABLED": False, "SECRET_KEY": data.SECRET_KEY})
     engine = app.extensions["hub_engine"]
     clients = {"young": app.test_client(), "staff": app.test_client()}
     _log_in(clients["young"], data.YOUNG_EMAIL)
     _log_in(clients["staff"], data.STAFF_EMAIL, data.TOTP_SECRET)
-    counts = {}
+    measured = {}
     for name, (role, path) in pages.items():
         client = clients[role]
         first = client.get(path)  # warms what is done once per login (the consent note, caches)
@@ -60,27 +102,31 @@ def count_pages(database_url: str, pages: dict[str, tuple[str, str]]) -> dict[st
             raise RuntimeError(f"{name} ({path}) answered {first.status_code}")
         with counting(engine) as statements:
             client.get(path)
-        counts[name] = len(statements)
+        ms, database_ms = _median_ms(client, path, engine)
+        measured[name] = {"queries": len(statements), "ms": ms, "database_ms": database_ms}
+    bare_client = bare.test_client()
+    bare_client.get("/bare")
+    measured["bare route"] = {"queries": 0, "ms": _median_ms(bare_client, "/bare")[0], "database_ms": 0.0}
     engine.dispose()
-    return counts
+    return measured
 
 
 def run(database_url: str, pages: dict[str, tuple[str, str]], scales: tuple[float, ...], say=print) -> dict:
     """Count at each scale; returns a report section (rows against the smallest scale)."""
-    by_scale: dict[float, dict[str, int]] = {}
+    by_scale: dict[float, dict[str, dict[str, float]]] = {}
     sizes: dict[float, int] = {}
     for scale in scales:
         started = time.perf_counter()
         data.recreate_database(database_url)
         made = data.generate(database_url, scale)
         sizes[scale] = made.total_rows
-        by_scale[scale] = count_pages(database_url, pages)
+        by_scale[scale] = measure_pages(database_url, pages)
         say(f"queries at scale {scale:g}: {made.total_rows} rows, {time.perf_counter() - started:.1f} s")
     base = scales[0]
     rows = []
     for name in pages:
         for scale in scales:
-            value = by_scale[scale][name]
+            value = by_scale[scale][name]["queries"]
             multiple = scale / base
             rows.append(
                 {
@@ -88,12 +134,27 @@ def run(database_url: str, pages: dict[str, tuple[str, str]], scales: tuple[floa
                     "metric": f"queries at {multiple:g}× data",
                     "value": value,
                     "unit": "queries",
-                    "reference": None if scale == base else by_scale[base][name],
+                    "reference": None if scale == base else by_scale[base][name]["queries"],
                     "reference_name": None if scale == base else "at 1× data",
                     "target": None if scale == base else "same as at 1×",
-                    "met": None if scale == base else value == by_scale[base][name],
+                    "met": None if scale == base else value == by_scale[base][name]["queries"],
                 }
             )
+        for scale in scales:
+            page, bare_route = by_scale[scale][name], by_scale[scale]["bare route"]
+            rows.append(
+                {
+                    "item": name,
+                    "metric": f"ms in process at {scale / base:g}× data",
+                    "value": round(page["ms"], 2),
+                    "unit": "ms",
+                    "reference": round(bare_route["ms"], 3),
+                    "reference_name": "bare route, in process",
+                    "target": None,
+                    "met": None,
+                }
+            )
+    at_base = by_scale[base]
     notes = [
         "Data rows per scale: "
         + ", ".join(f"{scale / base:g}× (scale {scale:g}) = {sizes[scale]:,} rows" for scale in scales)
@@ -101,5 +162,14 @@ def run(database_url: str, pages: dict[str, tuple[str, str]], scales: tuple[floa
         "plan grow with the scale too.",
         "Counted in process (Flask test client) on the second request for each page, with "
         "SQLAlchemy's before_cursor_execute event.",
+        f"Time in process: the median of {TIMED} requests through the Flask test client, one at a time, "
+        "against the bare route asked the same way. At 1× data, of each page's time, this much is "
+        "spent waiting for the database: "
+        + "; ".join(
+            f"{name} {at_base[name]['database_ms']:.1f} of {at_base[name]['ms']:.1f} ms "
+            f"({at_base[name]['queries']} queries)"
+            for name in pages
+        )
+        + ". The rest is Python: logging in the request, the ORM and the templates.",
     ]
     return {"name": "queries", "title": "Database queries per page", "rows": rows, "notes": notes}

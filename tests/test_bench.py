@@ -44,6 +44,10 @@ def test_a_small_run_reports_every_section_with_numbers(bench_database, tmp_path
     for page in bench.PAGES:
         assert server[(page, "requests/s")]["value"] > 0
         assert server[(page, "requests/s")]["reference"] > 0
-    queries = [row for row in report["sections"][3]["rows"] if row["reference"] is not None]
+    rows = report["sections"][3]["rows"]
+    queries = [row for row in rows if row["metric"].startswith("queries at") and row["reference"] is not None]
     assert len(queries) == 2 * len(bench.QUERY_PAGES)
     assert all(row["value"] > 0 for row in queries)
+    timed = [row for row in rows if row["metric"].startswith("ms in process")]
+    assert len(timed) == 3 * len(bench.QUERY_PAGES)
+    assert all(row["value"] > row["reference"] > 0 for row in timed)  # a page costs more than the bare route
