@@ -26,6 +26,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from bench import data, load, report
+from bench.report import row
 from bench.server import Server, check_page, log_in
 from bench.wsgi import BARE_PATH
 
@@ -69,19 +70,6 @@ def fragments(made: data.Made) -> dict[str, tuple[str, str]]:
 # --- the server section ------------------------------------------------------------------------
 
 
-def _row(item, metric, value, unit, reference=None, reference_name=None, target=None, met=None) -> dict:
-    return {
-        "item": item,
-        "metric": metric,
-        "value": value,
-        "unit": unit,
-        "reference": reference,
-        "reference_name": reference_name,
-        "target": target,
-        "met": met,
-    }
-
-
 def server_section(base_url: str, cookies: dict[str, dict[str, str]], *, small: bool, workers: int) -> dict:
     """Throughput (wrk) and latency at a steady 50 requests a second, per page and for the bare route."""
     wrk_seconds, steady_seconds = (2, 3) if small else (10, 20)
@@ -99,15 +87,15 @@ def server_section(base_url: str, cookies: dict[str, dict[str, str]], *, small: 
         rps, steady = full[name].requests_per_second, calm[name]
         share = f"≥ 1/{round(1 / THROUGHPUT_SHARE)} of bare"
         rows += [
-            _row(name, "requests/s", round(rps, 1), "req/s", round(bare_full.requests_per_second, 1), "bare route",
+            row(name, "requests/s", round(rps, 1), "req/s", round(bare_full.requests_per_second, 1), "bare route",
                  share, rps >= THROUGHPUT_SHARE * bare_full.requests_per_second),
-            _row(name, "p50 at 50 req/s", round(steady.p50_ms, 1), "ms", round(bare_calm.p50_ms, 1), "bare route"),
-            _row(name, "p95 at 50 req/s", round(steady.p95_ms, 1), "ms", round(bare_calm.p95_ms, 1), "bare route",
+            row(name, "p50 at 50 req/s", round(steady.p50_ms, 1), "ms", round(bare_calm.p50_ms, 1), "bare route"),
+            row(name, "p95 at 50 req/s", round(steady.p95_ms, 1), "ms", round(bare_calm.p95_ms, 1), "bare route",
                  f"< {P95_TARGET_MS:g} ms", steady.p95_ms < P95_TARGET_MS),
-            _row(name, "p99 at 50 req/s", round(steady.p99_ms, 1), "ms", round(bare_calm.p99_ms, 1), "bare route"),
-            _row(name, "errors at 50 req/s", steady.errors, "errors", bare_calm.errors,
+            row(name, "p99 at 50 req/s", round(steady.p99_ms, 1), "ms", round(bare_calm.p99_ms, 1), "bare route"),
+            row(name, "errors at 50 req/s", steady.errors, "errors", bare_calm.errors,
                  "bare route", "0", steady.errors == 0),
-            _row(name, "errors under full load", full[name].errors, "errors",
+            row(name, "errors under full load", full[name].errors, "errors",
                  bare_full.errors, "bare route", "0", full[name].errors == 0),
         ]  # fmt: skip
     notes = [
@@ -175,12 +163,12 @@ def push_section(database_url: str, small: bool, out: Path) -> dict:
     push.write(result, out)
     sequential = result["sequential"]
     rows = [
-        _row(f"outbox, pool {o['pool_size']}", "pushes/s", round(o["per_second"], 1), "per s",
+        row(f"outbox, pool {o['pool_size']}", "pushes/s", round(o["per_second"], 1), "per s",
              round(sequential["per_second"], 1), f"sequential pywebpush ({sequential['pushes']} pushes)",
              "all delivered", o["delivered"] == o["pushes"])
         for o in result["outbox"]
     ]  # fmt: skip
-    rows.append(_row("crypto alone", "per push", round(result["crypto_only"]["total_ms"], 3), "ms"))
+    rows.append(row("crypto alone", "per push", round(result["crypto_only"]["total_ms"], 3), "ms"))
     notes = [
         f"{result['parameters']['pushes']} pushes to a local push service answering after "
         f"{result['parameters']['endpoint_delay_seconds']} s; details in push.md beside this report."

@@ -24,6 +24,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from bench.report import row
+
 LIGHTHOUSE = "lighthouse@12"
 CATEGORIES = {"performance": 95, "accessibility": 100, "best-practices": 100}
 METRICS = {  # audit id → (label, unit, factor from Lighthouse's numericValue)
@@ -165,16 +167,16 @@ def measure(cli: Path, url: str, cookie_jar: dict[str, str] | None, runs: int) -
 
 def _row(item: str, category: str, value: float | None, reference: dict | None) -> dict:
     target = CATEGORIES[category]
-    return {
-        "item": item,
-        "metric": category,
-        "value": value,
-        "unit": "score",
-        "reference": None if reference is None else reference["scores"][category],
-        "reference_name": None if reference is None else f"bare {REFERENCE_PATH} page",
-        "target": f"≥ {target}",
-        "met": None if value is None else value >= target,
-    }
+    return row(
+        item,
+        category,
+        value,
+        "score",
+        reference=None if reference is None else reference["scores"][category],
+        reference_name=None if reference is None else f"bare {REFERENCE_PATH} page",
+        target=f"≥ {target}",
+        met=None if value is None else value >= target,
+    )
 
 
 def _metrics_note(name: str, measured: dict) -> str:

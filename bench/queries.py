@@ -22,6 +22,7 @@ import pyotp
 from sqlalchemy import event
 
 from bench import data
+from bench.report import row
 from bench.wsgi import bare
 from hub import create_app
 
@@ -128,32 +129,20 @@ def run(database_url: str, pages: dict[str, tuple[str, str]], scales: tuple[floa
         for scale in scales:
             value = by_scale[scale][name]["queries"]
             multiple = scale / base
-            rows.append(
-                {
-                    "item": name,
-                    "metric": f"queries at {multiple:g}× data",
-                    "value": value,
-                    "unit": "queries",
-                    "reference": None if scale == base else by_scale[base][name]["queries"],
-                    "reference_name": None if scale == base else "at 1× data",
-                    "target": None if scale == base else "same as at 1×",
-                    "met": None if scale == base else value == by_scale[base][name]["queries"],
-                }
-            )
+            first = by_scale[base][name]["queries"]
+            if scale == base:
+                rows.append(row(name, f"queries at {multiple:g}× data", value, "queries"))
+            else:
+                rows.append(
+                    row(name, f"queries at {multiple:g}× data", value, "queries", first, "at 1× data",
+                        "same as at 1×", value == first)
+                )  # fmt: skip
         for scale in scales:
             page, bare_route = by_scale[scale][name], by_scale[scale]["bare route"]
             rows.append(
-                {
-                    "item": name,
-                    "metric": f"ms in process at {scale / base:g}× data",
-                    "value": round(page["ms"], 2),
-                    "unit": "ms",
-                    "reference": round(bare_route["ms"], 3),
-                    "reference_name": "bare route, in process",
-                    "target": None,
-                    "met": None,
-                }
-            )
+                row(name, f"ms in process at {scale / base:g}× data", round(page["ms"], 2), "ms",
+                    round(bare_route["ms"], 3), "bare route, in process")
+            )  # fmt: skip
     at_base = by_scale[base]
     notes = [
         "Data rows per scale: "

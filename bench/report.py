@@ -19,6 +19,20 @@ from pathlib import Path
 BAR_WIDTH = 40
 
 
+def row(item, metric, value, unit, reference=None, reference_name=None, target=None, met=None) -> dict:
+    """One figure of a section, in the shape above."""
+    return {
+        "item": item,
+        "metric": metric,
+        "value": value,
+        "unit": unit,
+        "reference": reference,
+        "reference_name": reference_name,
+        "target": target,
+        "met": met,
+    }
+
+
 def _number(value) -> str:
     if value is None:
         return "–"

@@ -32,6 +32,7 @@ from sqlmodel import SQLModel, select
 
 import hub.models  # noqa: F401 (every table, for create_all)
 from bench import push as push_bench
+from bench.report import row
 from hub import create_app
 from hub.accounts.models import User
 from hub.db import engine_for, job_session, new_session, utcnow
@@ -226,25 +227,12 @@ def run(database_url: str | None, count: int, small: bool) -> dict:
 # --- the section ---------------------------------------------------------------------------------
 
 
-def _row(item, metric, value, unit, *, target=None, met=None, reference=None, reference_name=None) -> dict:
-    return {
-        "item": item,
-        "metric": metric,
-        "value": value,
-        "unit": unit,
-        "reference": reference,
-        "reference_name": reference_name,
-        "target": target,
-        "met": met,
-    }
-
-
 def _section(measured: dict, reference: dict, rejected: list, *, delay: float, database: str) -> dict:
     n, sweep, fan_out, counts = measured["bookings"], measured["sweep"], measured["fan_out"], measured["counts"]
     every = _interval("event_reminders")
     push_rate = counts["delivered"] / fan_out["seconds"] if fan_out["seconds"] else 0.0
     rows = [
-        _row(
+        row(
             "reminder sweep",
             "time for all",
             round(sweep["seconds"], 2),
@@ -252,10 +240,10 @@ def _section(measured: dict, reference: dict, rejected: list, *, delay: float, d
             target=f"< {every} s (it runs every {every} s)",
             met=sweep["seconds"] < every,
         ),
-        _row("reminder sweep", "per reminder", round(sweep["seconds"] / max(1, n) * 1000, 3), "ms"),
-        _row("reminder sweep", "notifications made", round(sweep["made"] / sweep["seconds"], 1), "per s"),
-        _row("reminder sweep", "next run, nothing new", round(sweep["second_run_seconds"], 2), "s"),
-        _row(
+        row("reminder sweep", "per reminder", round(sweep["seconds"] / max(1, n) * 1000, 3), "ms"),
+        row("reminder sweep", "notifications made", round(sweep["made"] / sweep["seconds"], 1), "per s"),
+        row("reminder sweep", "next run, nothing new", round(sweep["second_run_seconds"], 2), "s"),
+        row(
             "push fan-out",
             "deliveries",
             round(push_rate, 1),
@@ -263,8 +251,8 @@ def _section(measured: dict, reference: dict, rejected: list, *, delay: float, d
             reference=round(reference["per_second"], 1),
             reference_name=f"sequential pywebpush loop ({reference['pushes']} pushes)",
         ),
-        _row("push fan-out", "time for all", round(fan_out["seconds"], 2), "s"),
-        _row(
+        row("push fan-out", "time for all", round(fan_out["seconds"], 2), "s"),
+        row(
             "exactly once",
             "reminders made",
             counts["reminders"],
@@ -272,7 +260,7 @@ def _section(measured: dict, reference: dict, rejected: list, *, delay: float, d
             target=f"= {n}",
             met=counts["reminders"] == n,
         ),
-        _row(
+        row(
             "exactly once",
             "made by a second sweep",
             sweep["second_run_made"],
@@ -280,7 +268,7 @@ def _section(measured: dict, reference: dict, rejected: list, *, delay: float, d
             target="= 0",
             met=sweep["second_run_made"] == 0,
         ),
-        _row(
+        row(
             "exactly once",
             "pushes delivered",
             counts["delivered"],
@@ -288,7 +276,7 @@ def _section(measured: dict, reference: dict, rejected: list, *, delay: float, d
             target=f"= {n}",
             met=counts["delivered"] == n,
         ),
-        _row(
+        row(
             "exactly once",
             "pushes received by the push service",
             fan_out["received_by_endpoint"],
@@ -296,7 +284,7 @@ def _section(measured: dict, reference: dict, rejected: list, *, delay: float, d
             target=f"= {n}",
             met=fan_out["received_by_endpoint"] == n,
         ),
-        _row(
+        row(
             "exactly once",
             "reminders not delivered exactly once",
             counts["not_once"],

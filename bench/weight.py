@@ -40,6 +40,8 @@ from urllib.parse import urlsplit
 
 import requests
 
+from bench.report import row
+
 KIB = 1024
 FIRST_LOAD_KIB = 100
 REPEAT_KIB = 15
@@ -284,16 +286,7 @@ def _fragment(base_url: str, jar: dict[str, str], path: str) -> dict:
 
 
 def _row(item: str, metric: str, kib: float, budget: int) -> dict:
-    return {
-        "item": item,
-        "metric": metric,
-        "value": kib,
-        "unit": "KiB",
-        "reference": None,
-        "reference_name": None,
-        "target": f"≤ {budget} KiB",
-        "met": kib <= budget,
-    }
+    return row(item, metric, kib, "KiB", target=f"≤ {budget} KiB", met=kib <= budget)
 
 
 def run(
