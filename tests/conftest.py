@@ -22,6 +22,19 @@ from hub.db import job_session
 from tests.factories import DEFAULT_PASSWORD, TEST_TOTP_SECRET, make_user
 
 PG_URL = os.environ.get("HUB_TEST_DATABASE_URL")
+REDIS = ("127.0.0.1", 6379)  # the machine's Redis, which CI has
+
+
+def redis_running() -> bool:
+    import socket
+
+    try:
+        with socket.create_connection(REDIS, timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
 BACKENDS = ["sqlite", "postgresql"]
 
 

@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 import os
-import socket
 import uuid
 
 import pytest
 
 from hub import create_app
-from tests.conftest import Client, app_config
-
-REDIS = ("127.0.0.1", 6379)
-
-
-def redis_running() -> bool:
-    try:
-        with socket.create_connection(REDIS, timeout=0.5):
-            return True
-    except OSError:
-        return False
+from tests.conftest import Client, app_config, redis_running
 
 
 @pytest.fixture

@@ -24,12 +24,11 @@ from pathlib import Path
 import pytest
 
 from hub import ROOT
-from tests.conftest import PG_URL, TEST_VAPID_PEM, create_pg_database, drop_pg_database
+from tests.conftest import PG_URL, TEST_VAPID_PEM, create_pg_database, drop_pg_database, redis_running
 
 BIN = Path(sys.executable).parent  # alembic, flask and gunicorn live beside python
 PROCFILE = ROOT / "deploy" / "Procfile"
 PROCFILE_LINE = re.compile(r"^([A-Za-z0-9_-]+):\s*(.+)$")  # as honcho and foreman read it
-REDIS = ("127.0.0.1", 6379)
 REDIS_URL = "redis://127.0.0.1:6379/14"  # a database of its own, apart from other tests' limits
 SECRET_KEY = "scaleout-test-secret"  # the same in every process: cookies and sealed columns are read anywhere
 
@@ -43,20 +42,12 @@ def _unavailable(reason: str):
     pytest.skip(f"scale-out test skipped: {reason} (CI has it)")
 
 
-def _redis_running() -> bool:
-    try:
-        with socket.create_connection(REDIS, timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
 @pytest.fixture
 def scaleout_db():
     """A fresh PostgreSQL database, migrated with alembic; dropped afterwards."""
     if not PG_URL:
         _unavailable("PostgreSQL: HUB_TEST_DATABASE_URL is not set")
-    if not _redis_running():
+    if not redis_running():
         _unavailable("Redis is not running on 127.0.0.1:6379")
     name = f"ungehub_scale_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     url = create_pg_database(name)
