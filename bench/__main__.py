@@ -106,6 +106,8 @@ def server_section(base_url: str, cookies: dict[str, dict[str, str]], *, small: 
         f"Steady load: 50 requests a second for {steady_seconds} s from Python threads; each latency is "
         "counted from the request's intended send time, so a stall shows in the percentiles "
         "(no coordinated omission). Any answer but 200 is an error.",
+        "Where a page's time goes (in process, and how much of it waits for the database): the "
+        "section on database queries per page.",
         "Full-load median / p99 latency (wrk, waiting included): "
         + "; ".join(f"{name} {full[name].p50_ms:.0f} / {full[name].p99_ms:.0f} ms" for name in targets)
         + ".",
