@@ -18,8 +18,10 @@ run: install $(COMPILED) migrate demo vapid
 	trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask --app hub run --host $(HOST) --port $(PORT)
 
+# Two pytest workers by default (this machine and CI have two cores); JOBS=0 runs in one process.
+JOBS ?= 2
 test: install-test $(COMPILED)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(JOBS) $(PYTEST_ARGS)
 
 # Every benchmark in one run (server load, page weight, Lighthouse, queries per page, reminder
 # sweep, push fan-out) on PostgreSQL (ungehub_bench, made afresh); results in

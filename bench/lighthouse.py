@@ -16,6 +16,7 @@ How it is measured:
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -59,16 +60,21 @@ def lighthouse_cli() -> Path:
     """The Lighthouse command, installed with npm into the cache folder the first time."""
     folder = cache_dir()
     cli = folder / "node_modules" / ".bin" / "lighthouse"
-    if not cli.exists():
-        npm = shutil.which("npm")
-        if npm is None:
-            raise RuntimeError("npm is not installed (apt-get install npm): Lighthouse comes from npm")
-        folder.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [npm, "install", "--prefix", str(folder), "--no-audit", "--no-fund", "--loglevel=error", LIGHTHOUSE],
-            check=True,
-            timeout=600,
-        )
+    if cli.exists():
+        return cli
+    npm = shutil.which("npm")
+    if npm is None:
+        raise RuntimeError("npm is not installed (apt-get install npm): Lighthouse comes from npm")
+    folder.mkdir(parents=True, exist_ok=True)
+    # One install at a time: test workers running side by side may all find it missing.
+    with open(folder / ".install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not cli.exists():
+            subprocess.run(
+                [npm, "install", "--prefix", str(folder), "--no-audit", "--no-fund", "--loglevel=error", LIGHTHOUSE],
+                check=True,
+                timeout=600,
+            )
     return cli
 
 
