@@ -201,12 +201,12 @@ class Section:
 def upcoming_events(
     session: Session, user: User, now: datetime, category: str | None = None, start: date | None = None
 ) -> list[Event]:
-    """Events that have not ended and that this person may see, by start; with `start`, only
-    those listed on that local day or later (see `list_day`)."""
+    """Events that have not ended and that this person may see, by start; with `start` (a day
+    after today: a later page of the list), only those from that local day on."""
     statement = select(Event).where(Event.ends_at > now).order_by(Event.starts_at, Event.id).limit(MAX_LISTED)
     if category:
         statement = statement.where(Event.category == category)
-    if start is not None and start > list_day_of(now):
+    if start is not None:
         midnight = datetime.combine(start, datetime.min.time(), tzinfo=get_timezone())
         statement = statement.where(Event.starts_at >= midnight)
     return [event for event in session.exec(statement).all() if services.can_see(user, event)]
