@@ -89,6 +89,12 @@ def load(instance_path: Path) -> dict:
         # Pushes to one device that failed this many times give up (429, 5xx, no connection).
         "PUSH_MAX_ATTEMPTS": int(os.environ.get(PREFIX + "PUSH_MAX_ATTEMPTS", 4)),
         "PUSH_POOL_SIZE": int(os.environ.get(PREFIX + "PUSH_POOL_SIZE", 32)),
+        # Push endpoints are taken only on the browsers' own push services (https, listed in
+        # hub/notifications/endpoints.py) and on these extra hosts, comma-separated host[:port].
+        "PUSH_ALLOWED_HOSTS": [h.strip().lower() for h in os.environ.get(PREFIX + "PUSH_ALLOWED_HOSTS", "").split(",") if h.strip()],
+        # Tests and benchmarks only, refused in production: the extra hosts above may be reached over
+        # http on the loopback address, where the local push service of the tests listens.
+        "PUSH_ALLOW_LOOPBACK": _bool(os.environ.get(PREFIX + "PUSH_ALLOW_LOOPBACK", "false")),
         # A test push is sent from the web process at once rather than at the next sweep.
         "PUSH_SEND_NOW": _bool(os.environ.get(PREFIX + "PUSH_SEND_NOW", "true")),
         # Retention, in days (read by the scheduled jobs and shown on the privacy page).
