@@ -50,7 +50,11 @@ def create_app(config: dict | None = None) -> Flask:
     )
     from hub import config as settings
 
-    app.config.update(settings.load(Path(app.instance_path)))
+    try:
+        app.config.update(settings.load(Path(app.instance_path)))
+    except settings.ConfigError as error:
+        error.report()  # one line per problem on stderr, then the process stops without a traceback
+        raise
     app.config.update(config or {})
     settings.finish(app.config, Path(app.instance_path))
 

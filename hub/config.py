@@ -1,26 +1,122 @@
-"""Settings, read from the environment with a HUB_ prefix."""
+"""Settings, read from the environment with a HUB_ prefix, and checked once at start.
+
+Every problem is found in one pass and told in one line naming the setting, with no traceback:
+`ConfigError` is a `SystemExit`, so `flask`, the scheduler and gunicorn (whose master stops when
+a worker exits with 4, "App failed to load") all end with the lines and nothing else. Secret
+values are never repeated in a message.
+"""
 
 from __future__ import annotations
 
 import os
 import secrets
+import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from hub.notifications import vapid
 
 PREFIX = "HUB_"
+MIN_KEY_BYTES = 32
+# Values of the example settings file and words that are no secret; a value starting with one of
+# the first four (e.g. "change-me-too") is refused too.
+PLACEHOLDER_STARTS = ("change-me", "changeme", "change_me", "replace-me")
+PLACEHOLDERS = {"secret", "password", "example", "test", "dev", "development", "production", "ungehub", "none", "null"}
+LOAD_FAILED = 4  # gunicorn's APP_LOAD_ERROR: its master stops instead of starting workers again
 
 
-class ConfigError(RuntimeError):
-    """The app cannot start with the settings it was given."""
+class ConfigError(SystemExit):
+    """The app cannot start with the settings it was given: one line per problem."""
+
+    def __init__(self, *problems: str):
+        super().__init__(LOAD_FAILED)
+        self.problems = list(problems)
+
+    def __str__(self) -> str:
+        return "\n".join(self.problems)
+
+    def report(self) -> None:
+        for line in self.problems:
+            print(f"Ungehub cannot start: {line}", file=sys.stderr)
+        sys.stderr.flush()
 
 
-def _bool(value: str) -> bool:
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+class Environment:
+    """Reads HUB_ settings and keeps a list of what is wrong with them instead of failing at the first."""
+
+    def __init__(self, environ=None):
+        self.environ = os.environ if environ is None else environ
+        self.problems: list[str] = []
+
+    def given(self, name: str) -> bool:
+        return PREFIX + name in self.environ
+
+    def text(self, name: str, default: str | None = None) -> str | None:
+        return self.environ.get(PREFIX + name, default)
+
+    def items(self, name: str) -> list[str]:
+        """A comma-separated list; empty items are left out."""
+        return [item.strip() for item in (self.text(name) or "").split(",") if item.strip()]
+
+    def number(self, name: str, default: int, *, low: int = 0, high: int | None = None) -> int:
+        raw = self.text(name)
+        if raw is None:
+            return default
+        value = raw.strip()
+        within = f"from {low} to {high}" if high is not None else f"of at least {low}"
+        if not (value.isascii() and value.lstrip("-").isdigit()) or len(value) > 12:
+            self.problems.append(f"{PREFIX}{name} must be a whole number {within}, not {value[:20]!r}.")
+            return default
+        number = int(value)
+        if number < low or (high is not None and number > high):
+            self.problems.append(f"{PREFIX}{name} must be a whole number {within}, not {number}.")
+            return default
+        return number
+
+    def flag(self, name: str, default: bool) -> bool:
+        raw = self.text(name)
+        if raw is None:
+            return default
+        value = raw.strip().lower()
+        if value in {"1", "true", "yes", "on"}:
+            return True
+        if value in {"0", "false", "no", "off", ""}:
+            return False
+        self.problems.append(f"{PREFIX}{name} must be true or false, not {raw[:20]!r}.")
+        return default
 
 
-def _minutes(name: str, default: int) -> int:
-    return int(os.environ.get(PREFIX + name, default))
+def is_placeholder(value: str) -> bool:
+    """A value someone meant to replace: the example's, a plain word, or a run of few characters ("xxxx…")."""
+    lowered = value.strip().lower()
+    return lowered.startswith(PLACEHOLDER_STARTS) or lowered in PLACEHOLDERS or len(set(lowered)) < 8
+
+
+def _key_problem(name: str, value: str | None, why: str) -> str | None:
+    """What is wrong with a secret key, without repeating it."""
+    if not value:
+        return f"{PREFIX}{name} must be set when HUB_ENV=production{why}."
+    if is_placeholder(value):
+        return f"{PREFIX}{name} is still a placeholder from the example settings: make a real one with `python3 -c 'import secrets; print(secrets.token_urlsafe(48))'`."
+    if len(value.encode()) < MIN_KEY_BYTES:
+        return f"{PREFIX}{name} is too short: it must be at least {MIN_KEY_BYTES} bytes (make one with `python3 -c 'import secrets; print(secrets.token_urlsafe(48))'`)."
+    return None
+
+
+def _vapid_pem(env: Environment, instance_path: Path) -> bytes | None:
+    """The Web Push key, if it can be read and is one."""
+    try:
+        pem = vapid.configured_pem(instance_path, env.text("VAPID_PRIVATE_KEY", ""))
+    except OSError as error:
+        env.problems.append(f"{PREFIX}VAPID_PRIVATE_KEY names a file that cannot be read ({error.strerror}).")
+        return None
+    if pem is not None:
+        try:
+            vapid.from_pem(pem)
+        except Exception:  # cryptography raises several kinds for a bad PEM
+            env.problems.append(f"{PREFIX}VAPID_PRIVATE_KEY is not a private key in PEM form.")
+            return None
+    return pem
 
 
 def instance_secret_key(instance_path: Path) -> str:
@@ -33,39 +129,40 @@ def instance_secret_key(instance_path: Path) -> str:
     return path.read_text().strip()
 
 
-def load(instance_path: Path) -> dict:
-    """Build the app config from the environment; refuse unsafe production settings."""
-    env = os.environ.get(PREFIX + "ENV", "development")
-    production = env == "production"
+def load(instance_path: Path, environ=None) -> dict:
+    """Build the app config from the environment; refuse malformed settings and unsafe production ones."""
+    env = Environment(environ)
+    name = env.text("ENV", "development")
+    production = name == "production"
     sqlite_file = instance_path / "ungehub.sqlite3"
     config = {
-        "ENV_NAME": env,
+        "ENV_NAME": name,
         "PRODUCTION": production,
-        "DATABASE_URL": os.environ.get(PREFIX + "DATABASE_URL", f"sqlite:///{sqlite_file}"),
-        "SECRET_KEY": os.environ.get(PREFIX + "SECRET_KEY"),
+        "DATABASE_URL": env.text("DATABASE_URL", f"sqlite:///{sqlite_file}"),
+        "SECRET_KEY": env.text("SECRET_KEY"),
         # Earlier secret keys, comma-separated, while logins and sealed values made with them remain.
-        "SECRET_KEY_FALLBACKS": [k for k in os.environ.get(PREFIX + "SECRET_KEY_FALLBACKS", "").split(",") if k],
-        "BASE_URL": os.environ.get(PREFIX + "BASE_URL", "http://127.0.0.1:5000"),
+        "SECRET_KEY_FALLBACKS": env.items("SECRET_KEY_FALLBACKS"),
+        "BASE_URL": env.text("BASE_URL", "http://127.0.0.1:5000"),
         # How many reverse proxies stand in front of the app (nginx: 1). Each one's X-Forwarded-For
         # and X-Forwarded-Proto are then believed; with 0 they are ignored, as anyone can send them.
         # Rate limits and login throttling count per client address, so behind a proxy this must be set.
-        "PROXY_HOPS": int(os.environ.get(PREFIX + "PROXY_HOPS", 0)),
-        "RATELIMIT_STORAGE_URI": os.environ.get(PREFIX + "RATELIMIT_STORAGE", "memory://"),
-        "MAX_CONTENT_LENGTH": int(os.environ.get(PREFIX + "MAX_CONTENT_LENGTH", 2 * 1024 * 1024)),
+        "PROXY_HOPS": env.number("PROXY_HOPS", 0, high=10),
+        "RATELIMIT_STORAGE_URI": env.text("RATELIMIT_STORAGE", "memory://"),
+        "MAX_CONTENT_LENGTH": env.number("MAX_CONTENT_LENGTH", 2 * 1024 * 1024, low=1024, high=1024**3),
         # Idle timeouts and lifetimes of a login, in minutes.
-        "IDLE_TIMEOUT_YOUNG": _minutes("IDLE_TIMEOUT_YOUNG", 30),
-        "IDLE_TIMEOUT_STAFF": _minutes("IDLE_TIMEOUT_STAFF", 15),
-        "IDLE_TIMEOUT_OTHER": _minutes("IDLE_TIMEOUT_OTHER", 30),
-        "SESSION_LIFETIME": _minutes("SESSION_LIFETIME", 12 * 60),
-        "REMEMBER_LIFETIME": _minutes("REMEMBER_LIFETIME", 30 * 24 * 60),
-        "INVITE_LIFETIME": _minutes("INVITE_LIFETIME", 7 * 24 * 60),
-        "RESET_LIFETIME": _minutes("RESET_LIFETIME", 60),
-        "MAIL_SERVER": os.environ.get(PREFIX + "MAIL_SERVER"),
-        "MAIL_PORT": int(os.environ.get(PREFIX + "MAIL_PORT", 587)),
-        "MAIL_USERNAME": os.environ.get(PREFIX + "MAIL_USERNAME"),
-        "MAIL_PASSWORD": os.environ.get(PREFIX + "MAIL_PASSWORD"),
-        "MAIL_FROM": os.environ.get(PREFIX + "MAIL_FROM", "Ungehub <noreply@ungehub.invalid>"),
-        "MAIL_STARTTLS": _bool(os.environ.get(PREFIX + "MAIL_STARTTLS", "true")),
+        "IDLE_TIMEOUT_YOUNG": env.number("IDLE_TIMEOUT_YOUNG", 30, low=1),
+        "IDLE_TIMEOUT_STAFF": env.number("IDLE_TIMEOUT_STAFF", 15, low=1),
+        "IDLE_TIMEOUT_OTHER": env.number("IDLE_TIMEOUT_OTHER", 30, low=1),
+        "SESSION_LIFETIME": env.number("SESSION_LIFETIME", 12 * 60, low=1),
+        "REMEMBER_LIFETIME": env.number("REMEMBER_LIFETIME", 30 * 24 * 60, low=1),
+        "INVITE_LIFETIME": env.number("INVITE_LIFETIME", 7 * 24 * 60, low=1),
+        "RESET_LIFETIME": env.number("RESET_LIFETIME", 60, low=1),
+        "MAIL_SERVER": env.text("MAIL_SERVER"),
+        "MAIL_PORT": env.number("MAIL_PORT", 587, low=1, high=65535),
+        "MAIL_USERNAME": env.text("MAIL_USERNAME"),
+        "MAIL_PASSWORD": env.text("MAIL_PASSWORD"),
+        "MAIL_FROM": env.text("MAIL_FROM", "Ungehub <noreply@ungehub.invalid>"),
+        "MAIL_STARTTLS": env.flag("MAIL_STARTTLS", True),
         "SESSION_COOKIE_SECURE": production,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -79,63 +176,91 @@ def load(instance_path: Path) -> dict:
         "BABEL_DEFAULT_TIMEZONE": "Europe/Copenhagen",
         # Where the hub is, e.g. "Vestergade 1, 8000 Aarhus C": shown in the offline wallet (opening
         # hours are set by staff in the app). Unset, the wallet shows the hours alone.
-        "HUB_ADDRESS": os.environ.get(PREFIX + "ADDRESS", ""),
+        "HUB_ADDRESS": env.text("ADDRESS", ""),
         # Argon2id cost; tests lower it to keep the suite fast.
-        "ARGON2_TIME_COST": int(os.environ.get(PREFIX + "ARGON2_TIME_COST", 3)),
-        "ARGON2_MEMORY_COST": int(os.environ.get(PREFIX + "ARGON2_MEMORY_COST", 65536)),
+        "ARGON2_TIME_COST": env.number("ARGON2_TIME_COST", 3, low=1, high=100),
+        "ARGON2_MEMORY_COST": env.number("ARGON2_MEMORY_COST", 65536, low=8, high=4 * 1024 * 1024),
         # Web Push: our VAPID key and the contact push services may write to about it.
-        "VAPID_PRIVATE_PEM": vapid.configured_pem(instance_path),
-        "VAPID_SUBJECT": os.environ.get(PREFIX + "VAPID_SUBJECT", "mailto:ungehub@example.org"),
+        "VAPID_PRIVATE_PEM": _vapid_pem(env, instance_path),
+        "VAPID_SUBJECT": env.text("VAPID_SUBJECT", "mailto:ungehub@example.org"),
         # Pushes to one device that failed this many times give up (429, 5xx, no connection).
-        "PUSH_MAX_ATTEMPTS": int(os.environ.get(PREFIX + "PUSH_MAX_ATTEMPTS", 4)),
-        "PUSH_POOL_SIZE": int(os.environ.get(PREFIX + "PUSH_POOL_SIZE", 32)),
+        "PUSH_MAX_ATTEMPTS": env.number("PUSH_MAX_ATTEMPTS", 4, low=1, high=100),
+        "PUSH_POOL_SIZE": env.number("PUSH_POOL_SIZE", 32, low=1, high=512),
         # Push endpoints are taken only on the browsers' own push services (https, listed in
         # hub/notifications/endpoints.py) and on these extra hosts, comma-separated host[:port].
-        "PUSH_ALLOWED_HOSTS": [h.strip().lower() for h in os.environ.get(PREFIX + "PUSH_ALLOWED_HOSTS", "").split(",") if h.strip()],
+        "PUSH_ALLOWED_HOSTS": [h.lower() for h in env.items("PUSH_ALLOWED_HOSTS")],
         # Tests and benchmarks only, refused in production: the extra hosts above may be reached over
         # http on the loopback address, where the local push service of the tests listens.
-        "PUSH_ALLOW_LOOPBACK": _bool(os.environ.get(PREFIX + "PUSH_ALLOW_LOOPBACK", "false")),
+        "PUSH_ALLOW_LOOPBACK": env.flag("PUSH_ALLOW_LOOPBACK", False),
         # A test push is sent from the web process at once rather than at the next sweep.
-        "PUSH_SEND_NOW": _bool(os.environ.get(PREFIX + "PUSH_SEND_NOW", "true")),
+        "PUSH_SEND_NOW": env.flag("PUSH_SEND_NOW", True),
         # Retention, in days (read by the scheduled jobs and shown on the privacy page).
         # Closed conversations are deleted this long after they closed.
-        "MESSAGE_RETENTION_DAYS": int(os.environ.get(PREFIX + "MESSAGE_RETENTION_DAYS", 365)),
+        "MESSAGE_RETENTION_DAYS": env.number("MESSAGE_RETENTION_DAYS", 365, low=1),
         # Check-ins and wellbeing entries are deleted this long after the day they are about.
-        "CHECKIN_RETENTION_DAYS": int(os.environ.get(PREFIX + "CHECKIN_RETENTION_DAYS", 2 * 365)),
+        "CHECKIN_RETENTION_DAYS": env.number("CHECKIN_RETENTION_DAYS", 2 * 365, low=1),
         # A young person with no login and no activity this long is anonymised ...
-        "RETENTION_INACTIVE_DAYS": int(os.environ.get(PREFIX + "RETENTION_INACTIVE_DAYS", 3 * 365)),
+        "RETENTION_INACTIVE_DAYS": env.number("RETENTION_INACTIVE_DAYS", 3 * 365, low=1),
         # ... after being told this many days before (in the app, and by e-mail when mail is set up).
-        "RETENTION_WARNING_DAYS": int(os.environ.get(PREFIX + "RETENTION_WARNING_DAYS", 30)),
+        "RETENTION_WARNING_DAYS": env.number("RETENTION_WARNING_DAYS", 30, low=1),
         # Passkeys belong to a domain (the WebAuthn "RP ID", e.g. ungehub.dk) and are used from an
         # origin (https://ungehub.dk). Unset, both come from the host each request was made to; set
         # them in production (behind a proxy the request may not show the public host). A passkey
         # made for one RP ID never works for another. Browsers refuse an IP address as RP ID: in
         # development open http://localhost:5000, not 127.0.0.1.
-        "WEBAUTHN_RP_ID": os.environ.get(PREFIX + "WEBAUTHN_RP_ID"),
-        "WEBAUTHN_ORIGIN": os.environ.get(PREFIX + "WEBAUTHN_ORIGIN"),
+        "WEBAUTHN_RP_ID": env.text("WEBAUTHN_RP_ID"),
+        "WEBAUTHN_ORIGIN": env.text("WEBAUTHN_ORIGIN"),
         # The key behind the evaluation exports' pseudonyms. Unset (development), one is made in the
         # instance folder; in production every host must share it, or each exports other pseudonyms.
-        "EVALUATION_KEY": os.environ.get(PREFIX + "EVALUATION_KEY"),
+        "EVALUATION_KEY": env.text("EVALUATION_KEY"),
     }
     if production:
-        if not config["SECRET_KEY"]:
-            raise ConfigError("HUB_SECRET_KEY must be set when HUB_ENV=production.")
-        if PREFIX + "RATELIMIT_STORAGE" not in os.environ:
-            raise ConfigError(
-                "HUB_RATELIMIT_STORAGE must be set when HUB_ENV=production "
-                "(e.g. redis://127.0.0.1:6379/0), so limits hold across workers."
-            )
-        if not config["EVALUATION_KEY"]:
-            raise ConfigError(
-                "HUB_EVALUATION_KEY must be set when HUB_ENV=production, the same on every host, "
-                "so evaluation exports keep their pseudonyms whichever host makes them."
-            )
-        if not config["VAPID_PRIVATE_PEM"]:
-            raise ConfigError(
-                "A VAPID key must be set when HUB_ENV=production: run `flask --app hub vapid` "
-                "or set HUB_VAPID_PRIVATE_KEY (a PEM or its path)."
-            )
+        env.problems.extend(production_problems(env, config))
+    if env.problems:
+        raise ConfigError(*env.problems)
     return config
+
+
+def production_problems(env: Environment, config: dict) -> list[str]:
+    """What a server on the open internet must not start with."""
+    problems = []
+    for setting, why in (
+        ("SECRET_KEY", ""),
+        ("EVALUATION_KEY", ", the same on every host, so evaluation exports keep their pseudonyms whichever host makes them"),
+    ):
+        problem = _key_problem(setting, config[setting], why)
+        if problem:
+            problems.append(problem)
+    if any(is_placeholder(key) or len(key.encode()) < MIN_KEY_BYTES for key in config["SECRET_KEY_FALLBACKS"]):
+        problems.append(f"{PREFIX}SECRET_KEY_FALLBACKS holds a placeholder or a key shorter than {MIN_KEY_BYTES} bytes.")
+    storage = (config["RATELIMIT_STORAGE_URI"] or "").strip()
+    if not env.given("RATELIMIT_STORAGE") or storage.startswith("memory"):
+        problems.append(
+            f"{PREFIX}RATELIMIT_STORAGE must name a shared store when HUB_ENV=production "
+            "(e.g. redis://127.0.0.1:6379/0): in memory, each worker counts on its own and limits do not hold."
+        )
+    base = urlsplit(config["BASE_URL"] or "")
+    if not env.given("BASE_URL") or base.scheme != "https" or not base.hostname:
+        problems.append(
+            f"{PREFIX}BASE_URL must be the public https address when HUB_ENV=production (e.g. https://ungehub.example): "
+            "links in e-mails and calendar feeds are built from it."
+        )
+    origin = config["WEBAUTHN_ORIGIN"]
+    if origin and urlsplit(origin).scheme != "https":
+        problems.append(f"{PREFIX}WEBAUTHN_ORIGIN must be an https address when HUB_ENV=production.")
+    database_password = urlsplit(config["DATABASE_URL"] or "").password
+    if database_password is not None and is_placeholder(database_password):
+        problems.append(f"{PREFIX}DATABASE_URL still has the example's placeholder password.")
+    if config["MAIL_PASSWORD"] and is_placeholder(config["MAIL_PASSWORD"]):
+        problems.append(f"{PREFIX}MAIL_PASSWORD is still a placeholder from the example settings.")
+    if config["PUSH_ALLOW_LOOPBACK"]:
+        problems.append(f"{PREFIX}PUSH_ALLOW_LOOPBACK is for tests only and must be off when HUB_ENV=production.")
+    if not config["VAPID_PRIVATE_PEM"] and not env.given("VAPID_PRIVATE_KEY"):  # a bad one is told already
+        problems.append(
+            "A VAPID key must be set when HUB_ENV=production: run `flask --app hub vapid` "
+            "or set HUB_VAPID_PRIVATE_KEY (a PEM or its path)."
+        )
+    return problems
 
 
 def finish(config: dict, instance_path: Path) -> None:

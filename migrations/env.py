@@ -26,7 +26,11 @@ def database_url() -> str:
         return given
     instance = Path(__file__).resolve().parent.parent / "instance"
     instance.mkdir(exist_ok=True)
-    return settings.load(instance)["DATABASE_URL"]
+    try:
+        return settings.load(instance)["DATABASE_URL"]
+    except settings.ConfigError as error:
+        error.report()
+        raise
 
 
 def render_item(type_, obj, autogen_context):

@@ -32,9 +32,10 @@ def generate(path: Path) -> Vapid02:
     return vapid
 
 
-def configured_pem(instance_path: str | Path) -> bytes | None:
-    """The private key in PEM form from the environment or the instance folder, if any."""
-    value = os.environ.get("HUB_VAPID_PRIVATE_KEY", "").strip()
+def configured_pem(instance_path: str | Path, setting: str | None = None) -> bytes | None:
+    """The private key in PEM form from the setting (HUB_VAPID_PRIVATE_KEY unless given) or the
+    instance folder, if any."""
+    value = (os.environ.get("HUB_VAPID_PRIVATE_KEY", "") if setting is None else setting).strip()
     if value.startswith("-----BEGIN"):
         return value.replace("\\n", "\n").encode()
     if value:
@@ -43,9 +44,13 @@ def configured_pem(instance_path: str | Path) -> bytes | None:
     return path.read_bytes() if path.exists() else None
 
 
+def from_pem(pem: bytes) -> Vapid02:
+    return Vapid02.from_pem(pem)
+
+
 def load(app: Flask) -> Vapid02 | None:
     pem = app.config.get("VAPID_PRIVATE_PEM")
-    return Vapid02.from_pem(pem) if pem else None
+    return from_pem(pem) if pem else None
 
 
 def public_key(vapid: Vapid02) -> str:

@@ -11,6 +11,9 @@ from hub import create_app
 from hub.config import ConfigError
 from tests.conftest import TEST_VAPID_PEM
 
+STRONG_KEY = "k3Jq9-Vw2xZ8pL0mN4bR7tY1uH6gF5dS3aQ2wE9rT0y"
+OTHER_KEY = "Zx81-Qw7eR6tY5uI4oP3aS2dF1gH0jKlMnBvCxZ9q8W"
+
 
 def test_healthz_answers_200_with_the_database(client):
     assert client.get("/healthz").get_json() == {"status": "ok", "database": "ok"}
@@ -63,9 +66,9 @@ def test_production_refuses_to_start_without_a_secret(monkeypatch):
 
 def test_production_refuses_to_start_without_a_vapid_key(monkeypatch, tmp_path):
     monkeypatch.setenv("HUB_ENV", "production")
-    monkeypatch.setenv("HUB_SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("HUB_SECRET_KEY", STRONG_KEY)
     monkeypatch.setenv("HUB_RATELIMIT_STORAGE", "memory://")
-    monkeypatch.setenv("HUB_EVALUATION_KEY", "y" * 40)
+    monkeypatch.setenv("HUB_EVALUATION_KEY", OTHER_KEY)
     monkeypatch.delenv("HUB_VAPID_PRIVATE_KEY", raising=False)
     monkeypatch.setattr("hub.notifications.vapid.KEY_FILE", "no-such-key.pem")
     with pytest.raises(ConfigError, match="VAPID"):
@@ -74,7 +77,7 @@ def test_production_refuses_to_start_without_a_vapid_key(monkeypatch, tmp_path):
 
 def test_production_refuses_to_start_without_a_shared_evaluation_key(monkeypatch):
     monkeypatch.setenv("HUB_ENV", "production")
-    monkeypatch.setenv("HUB_SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("HUB_SECRET_KEY", STRONG_KEY)
     monkeypatch.setenv("HUB_RATELIMIT_STORAGE", "memory://")
     monkeypatch.setenv("HUB_VAPID_PRIVATE_KEY", TEST_VAPID_PEM.decode())
     monkeypatch.delenv("HUB_EVALUATION_KEY", raising=False)
@@ -84,11 +87,12 @@ def test_production_refuses_to_start_without_a_shared_evaluation_key(monkeypatch
 
 def test_production_sets_hsts_and_secure_cookies(monkeypatch, db_url):
     monkeypatch.setenv("HUB_ENV", "production")
-    monkeypatch.setenv("HUB_SECRET_KEY", "x" * 40)
-    monkeypatch.setenv("HUB_RATELIMIT_STORAGE", "memory://")
+    monkeypatch.setenv("HUB_SECRET_KEY", STRONG_KEY)
+    monkeypatch.setenv("HUB_RATELIMIT_STORAGE", "redis://127.0.0.1:6379/15")
+    monkeypatch.setenv("HUB_BASE_URL", "https://ungehub.example")
     monkeypatch.setenv("HUB_VAPID_PRIVATE_KEY", TEST_VAPID_PEM.decode())
-    monkeypatch.setenv("HUB_EVALUATION_KEY", "y" * 40)
-    app = create_app({"DATABASE_URL": db_url})
+    monkeypatch.setenv("HUB_EVALUATION_KEY", OTHER_KEY)
+    app = create_app({"DATABASE_URL": db_url, "RATELIMIT_STORAGE_URI": "memory://"})
     response = app.test_client().get("/", base_url="https://ungehub.example")
     assert "max-age=31536000" in response.headers["Strict-Transport-Security"]
     assert "Secure" in response.headers["Set-Cookie"]
