@@ -111,13 +111,23 @@ def require_consent():
     return hx_redirect(target) if request.method != "GET" else redirect(target)
 
 
+def second_factor_pending() -> bool:
+    """A staff login that has not proved its second factor yet: the person is not "in".
+
+    Until it is, the gate below keeps them to the pages that prove one, and the layout
+    shows nothing of theirs (no navigation, counts or name) and asks for none of it.
+    """
+    return current_user.is_authenticated and login_needs_second_factor(current_user, g.get("login"))
+
+
+def is_signed_in() -> bool:
+    """Logged in, and past the second factor where one is needed."""
+    return current_user.is_authenticated and not second_factor_pending()
+
+
 def require_second_factor():
     """Keep a staff login that has not proved a second factor to the pages that prove one."""
-    if not current_user.is_authenticated:
-        return None
-    if request.endpoint in SECOND_FACTOR_EXEMPT:
-        return None
-    if not login_needs_second_factor(current_user, g.get("login")):
+    if request.endpoint in SECOND_FACTOR_EXEMPT or not second_factor_pending():
         return None
     target = url_for(
         "second_factor.index", next=safe_next(request.full_path.rstrip("?")) if request.method == "GET" else None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, current_app, flash, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, flash, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlmodel import select
@@ -81,10 +81,14 @@ def _may_add_passkey() -> None:
 @bp.route("/me/passkeys")
 @login_required
 def index():
+    must_enrol = _first_factor_only()
+    if must_enrol and has_second_factor(get_session(), current_user):
+        # Held at the gate with a factor already: prove it first, then see and change passkeys.
+        return redirect(url_for("second_factor.index"), code=303)
     return render(
         "passkeys/index.html",
         passkeys=passkeys.passkeys_of(get_session(), current_user),
-        must_enrol=_first_factor_only(),
+        must_enrol=must_enrol,
     )
 
 

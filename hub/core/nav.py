@@ -8,6 +8,7 @@ from flask import Flask, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from hub.accounts.auth import is_signed_in
 from hub.accounts.models import Role
 
 
@@ -83,8 +84,9 @@ def _bell_count() -> int:
 
 
 def navigation() -> dict:
-    if not current_user.is_authenticated:
-        return {"nav_style": None, "nav_items": [], "bell_count": 0}
+    """The menu, its badges and the bell, for someone who is in; nothing (and no query) before."""
+    if not is_signed_in():  # logged out, or a staff login before its second factor
+        return {"signed_in": False, "nav_style": None, "nav_items": [], "bell_count": 0}
     if current_user.has_role(Role.STAFF):
         style, items = "top", STAFF_LINKS
     elif current_user.has_role(Role.PARTNER):
@@ -94,6 +96,7 @@ def navigation() -> dict:
     else:
         style, items = "top", ADULT_LINKS
     return {
+        "signed_in": True,
         "nav_style": style,
         "nav_items": [
             {

@@ -70,6 +70,110 @@ def test_gate_blocks_every_kind_of_page_until_the_second_factor(client, make, ro
     assert posted.status_code == 403
 
 
+def staff_with_things_waiting(make, world, **staff_values):
+    """A staff member with a new conversation in the inbox and an unread notification."""
+    from hub.messages import services as messages
+    from hub.notifications.services import notify
+
+    staff = make.user(is_staff=True, name="Søren Skjultnavn", **staff_values)
+    young = make.user(is_young=True, name="Yrsa Ungesen")
+    with world() as s:
+        messages.start_conversation(s, actor=s.get(User, young.id), topic="money", body="Hjælp med husleje")
+        notify(s, s.get(User, staff.id), kind="test", title="Yrsa skrev til dig")
+    return staff, young
+
+
+def count_spies(monkeypatch) -> list[str]:
+    """Record every call of the queries behind the inbox badge and the bell."""
+    from hub.messages import inbox
+    from hub.notifications import services as notifications
+
+    calls: list[str] = []
+    tab_counts, unread_count = inbox.tab_counts, notifications.unread_count
+
+    def spy_tab_counts(*args, **kwargs):
+        calls.append("inbox")
+        return tab_counts(*args, **kwargs)
+
+    def spy_unread_count(*args, **kwargs):
+        calls.append("bell")
+        return unread_count(*args, **kwargs)
+
+    monkeypatch.setattr(inbox, "tab_counts", spy_tab_counts)
+    monkeypatch.setattr(notifications, "unread_count", spy_unread_count)
+    return calls
+
+
+def assert_nothing_of_the_staff_side(page: str, staff) -> None:
+    assert 'class="topnav"' not in page and 'class="tabbar"' not in page
+    assert "nav-badge" not in page
+    assert 'href="/staff/messages"' not in page and 'href="/notifications"' not in page
+    assert staff.name not in page and "Yrsa" not in page
+    assert f'data-person="{staff.id}"' not in page
+
+
+@pytest.mark.parametrize("totp", [True, False])  # proving the factor, or setting it up at first login
+def test_the_second_step_shows_no_navigation_counts_or_names(client, make, world, monkeypatch, totp):
+    staff, _young = staff_with_things_waiting(make, world, totp=totp)
+    password_login(client, staff)
+    calls = count_spies(monkeypatch)
+    pages = ["/me/two-factor", "/me/two-factor?recovery=1"]
+    if not totp:  # the pages that set one up
+        pages += ["/me/two-factor/app", "/me/passkeys"]
+    for path in pages:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert_nothing_of_the_staff_side(response.get_data(as_text=True), staff)
+    wrong = client.post("/me/two-factor", data={"code": "abcdef"} if totp else {})
+    assert_nothing_of_the_staff_side(wrong.get_data(as_text=True), staff)
+    assert calls == []  # the counts were not even asked for
+
+
+def test_pages_behind_the_second_step_give_nothing_away(client, make, world, monkeypatch):
+    staff, young = staff_with_things_waiting(make, world)
+    password_login(client, staff)
+    calls = count_spies(monkeypatch)
+    paths = [
+        "/",
+        "/staff/messages",
+        f"/staff/support/people/{young.id}",
+        "/notifications",
+        "/push/key",
+        "/me/data/export.json",
+        "/wallet",
+    ]
+    for path in paths:
+        for headers in ({}, {"HX-Request": "true"}, {"Accept": "application/json"}):
+            response = client.get(path, headers=headers)
+            assert response.status_code in (303, 401, 403), (path, headers)
+            body = response.get_data(as_text=True)
+            assert "Yrsa" not in body and "husleje" not in body and staff.name not in body, (path, headers)
+            location = response.headers.get("Location") or response.headers.get("HX-Redirect")
+            if location is None:
+                location = response.get_json()["location"]
+            assert location.startswith("/me/two-factor"), (path, headers)
+    assert client.post("/notifications/read").status_code == 403
+    assert calls == []
+
+
+def test_a_staff_login_with_a_factor_sees_no_passkeys_before_proving_it(client, make, world):
+    staff = make.user(is_staff=True)
+    with world() as s:
+        s.add(
+            Passkey(user_id=staff.id, credential_id=b"cred", public_key=b"key", user_handle=b"handle", name="Min Pixel")
+        )
+    password_login(client, staff)
+    response = client.get("/me/passkeys")
+    assert response.status_code == 303 and response.headers["Location"].startswith("/me/two-factor")
+
+
+def test_a_proved_staff_login_sees_its_navigation_and_counts(client, make, world, auth):
+    staff, _young = staff_with_things_waiting(make, world)
+    auth.login(staff)
+    page = client.get("/me/two-factor").get_data(as_text=True)
+    assert 'class="topnav"' in page and 'href="/staff/messages"' in page and "nav-badge" in page
+
+
 def test_an_admin_login_without_the_factor_cannot_reset_anyone(client, make, world):
     admin, staff = make.user(is_admin=True), make.user(is_staff=True)
     password_login(client, admin)
