@@ -19,7 +19,7 @@ def create_app(config: dict | None = None) -> Flask:
     from hub.accounts.views import bp as accounts_bp
     from hub.audit.views import bp as audit_bp
     from hub.checkins.views import bp as checkins_bp
-    from hub.core import assets, converters, nav
+    from hub.core import assets, converters, input_filter, nav
     from hub.core.views import bp as core_bp
     from hub.credits.redeem_views import bp as redeem_bp
     from hub.credits.staff_views import bp as staff_credits_bp
@@ -58,6 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(config or {})
     settings.finish(app.config, Path(app.instance_path))
 
+    input_filter.init_app(app)  # text comes in clean: no NUL for PostgreSQL to refuse
     converters.init_app(app)  # before any blueprint adds a rule with <int:…>
     db.init_app(app)
     security.init_app(app)

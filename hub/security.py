@@ -13,6 +13,8 @@ from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from hub.core.input_filter import clean_json
+
 
 def client_address() -> str:
     """The client's address for counting: an IPv4 address, or the /64 of an IPv6 one."""
@@ -62,11 +64,13 @@ def safe_next(target: str | None) -> str | None:
 
 class JSONProvider(DefaultJSONProvider):
     """JSON nested deeper than Python recurses (`[[[[…`) is a bad body, not a crash: the
-    parser's RecursionError becomes the ValueError that `get_json(silent=True)` turns into None."""
+    parser's RecursionError becomes the ValueError that `get_json(silent=True)` turns into None.
+    Every string is cleaned as forms are (`hub.core.input_filter`): "\\u0000" and a lone
+    "\\ud800" are valid JSON, yet PostgreSQL refuses the one and UTF-8 cannot hold the other."""
 
     def loads(self, s, **kwargs):
         try:
-            return super().loads(s, **kwargs)
+            return clean_json(super().loads(s, **kwargs))
         except RecursionError as error:
             raise ValueError("JSON nested too deeply") from error
 

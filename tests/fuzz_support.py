@@ -139,11 +139,12 @@ def changed_tables(before: dict, after: dict) -> list[str]:
 
 # --- hostile values ---------------------------------------------------------------------------------
 
-# Characters that have broken forms elsewhere: NUL and other controls, right-to-left marks and
+# Characters that have broken forms elsewhere: NUL and other controls, lone surrogates (JSON may
+# write "\ud800"; in a form they are bytes that are not UTF-8), right-to-left marks and
 # overrides, zero-width joiners, emoji made of several code points, a byte-order mark, combining
 # accents, letters whose case changes their length, and the markup and quoting characters.
 SPICY = [
-    "\x00", "\x01", "\x1b", "\x7f", "\r\n", "\t", "\u0085", "\u2028",
+    "\x00", "\x01", "\x1b", "\x7f", "\r\n", "\t", "\u0085", "\u2028", "\ud800", "\udfff",
     "\u202e", "\u200f", "\u061c", "مرحبا", "שלום",
     "\u200b", "\u200d", "😀", "👩‍👩‍👧", "🏳️‍🌈", "\ufeff", "e\u0301", "İ", "ß", "ﬃ",
     "<script>", "'", '"', "%", "\\", "{{ 7*7 }}", "%(name)s", "æøå",
@@ -188,7 +189,9 @@ bad_bytes = st.one_of(
 )
 
 field_value = st.one_of(st.text(), spicy_text, huge_text, numbers, numbers, dates, flags, bad_bytes)  # ids: often
-field_name = st.one_of(st.text(min_size=1, max_size=16), st.sampled_from(["id", "user_id", "next", "is_staff"]))
+field_name = st.one_of(
+    st.text(min_size=1, max_size=16), spicy_text, st.sampled_from(["id", "user_id", "next", "is_staff"])
+)
 
 
 @st.composite
@@ -232,7 +235,7 @@ def json_values(keys: list[str]):
     scalars = st.one_of(
         st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(), spicy_text, huge_text
     )
-    key = st.sampled_from(keys) | st.text(max_size=8) if keys else st.text(max_size=8)
+    key = st.sampled_from(keys) | st.text(max_size=8) | spicy_text if keys else st.text(max_size=8) | spicy_text
     return st.recursive(
         scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(key, inner, max_size=5), max_leaves=12
     )
