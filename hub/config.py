@@ -220,9 +220,18 @@ def load(instance_path: Path, environ=None) -> dict:
     }
     if production:
         env.problems.extend(production_problems(env, config))
+        config["TRUSTED_HOSTS"] = trusted_hosts(config["BASE_URL"], env.items("TRUSTED_HOSTS"))
     if env.problems:
         raise ConfigError(*env.problems)
     return config
+
+
+def trusted_hosts(base_url: str, extra: list[str]) -> list[str]:
+    """The Host headers a production server answers; any other is a 400 before a view runs, so a
+    link built from the request (a reset mail, a QR code) cannot point elsewhere. The loopback
+    names stay allowed for health checks on the host itself (a link to them leads nowhere)."""
+    hosts = [urlsplit(base_url).hostname or "", *extra, "localhost", "127.0.0.1"]
+    return [host.lower() for host in dict.fromkeys(hosts) if host]
 
 
 def production_problems(env: Environment, config: dict) -> list[str]:
@@ -230,13 +239,18 @@ def production_problems(env: Environment, config: dict) -> list[str]:
     problems = []
     for setting, why in (
         ("SECRET_KEY", ""),
-        ("EVALUATION_KEY", ", the same on every host, so evaluation exports keep their pseudonyms whichever host makes them"),
+        (
+            "EVALUATION_KEY",
+            ", the same on every host, so evaluation exports keep their pseudonyms whichever host makes them",
+        ),
     ):
         problem = _key_problem(setting, config[setting], why)
         if problem:
             problems.append(problem)
     if any(is_placeholder(key) or len(key.encode()) < MIN_KEY_BYTES for key in config["SECRET_KEY_FALLBACKS"]):
-        problems.append(f"{PREFIX}SECRET_KEY_FALLBACKS holds a placeholder or a key shorter than {MIN_KEY_BYTES} bytes.")
+        problems.append(
+            f"{PREFIX}SECRET_KEY_FALLBACKS holds a placeholder or a key shorter than {MIN_KEY_BYTES} bytes."
+        )
     storage = (config["RATELIMIT_STORAGE_URI"] or "").strip()
     if not env.given("RATELIMIT_STORAGE") or storage.startswith("memory"):
         problems.append(

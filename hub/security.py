@@ -11,7 +11,10 @@ from flask_limiter import Limiter
 from flask_login import current_user
 from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.wrappers import Response as PlainResponse
+from werkzeug.wsgi import get_host
 
 from hub.core.input_filter import clean_json
 
@@ -75,8 +78,25 @@ class JSONProvider(DefaultJSONProvider):
             raise ValueError("JSON nested too deeply") from error
 
 
+class TrustedHosts:
+    """Answer a request for a host we are not with a bare 400, before Flask builds anything from
+    it: no page, no link, no url_for (an error page would itself need the host to build links)."""
+
+    def __init__(self, wsgi_app, hosts: list[str]):
+        self.wsgi_app, self.hosts = wsgi_app, hosts
+
+    def __call__(self, environ, start_response):
+        try:
+            get_host(environ, self.hosts)
+        except SecurityError:
+            return PlainResponse("Unknown host\n", status=400, mimetype="text/plain")(environ, start_response)
+        return self.wsgi_app(environ, start_response)
+
+
 def init_app(app: Flask) -> None:
     app.json = JSONProvider(app)
+    if app.config.get("TRUSTED_HOSTS"):  # production: only the site's own name (hub/config.py)
+        app.wsgi_app = TrustedHosts(app.wsgi_app, app.config["TRUSTED_HOSTS"])
     hops = app.config.get("PROXY_HOPS", 0)
     if hops:  # behind a reverse proxy: the client's address and scheme are what it says
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)

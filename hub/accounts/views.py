@@ -19,6 +19,7 @@ from hub.accounts.forms import (
 )
 from hub.accounts.logins import can_remember, end_login, start_login
 from hub.accounts.models import User
+from hub.core.links import public_url
 from hub.db import after_commit, get_session
 from hub.errors import DomainError, render_error
 from hub.htmx import hx_redirect, render
@@ -145,7 +146,7 @@ def forgot_password():
         user = services.find_user_by_email(db, form.email.data)
         if user is not None and user.disabled_at is None:
             token = services.issue_reset(db, actor=None, user=user)
-            link = url_for("accounts.set_password", token=token, _external=True)
+            link = public_url("accounts.set_password", token=token)
             subject = _("Your new Ungehub password")
             body = _(
                 "Hi %(name)s,\n\nUse this link to choose a new password (it works once, for one hour):\n%(link)s\n\n"

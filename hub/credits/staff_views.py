@@ -18,6 +18,7 @@ from hub.accounts.models import Role, TokenPurpose, User
 from hub.audit import services as audit
 from hub.audit.models import Area as AuditArea
 from hub.core.export import csv_download
+from hub.core.links import public_url
 from hub.core.qr import qr_svg
 from hub.credits import manage, staff_queries, stats, vouchers
 from hub.credits import services as ledger
@@ -439,7 +440,7 @@ def invite_partner():
             _failed(form, failed)
         else:
             # The link is shown once, here, and never stored in plain: so no redirect.
-            link = url_for("accounts.set_password", token=token, _external=True)
+            link = public_url("accounts.set_password", token=token)
             return render("staff/link.html", person=user, link=link, qr=qr_svg(link), purpose=TokenPurpose.INVITE)
     return render("staff_credits/partner_invite.html", status=_status(form), form=form)
 

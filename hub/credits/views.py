@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 from hub.access import get_or_404
 from hub.accounts.auth import roles_required
 from hub.accounts.models import Role, User
+from hub.core.links import public_url
 from hub.core.qr import qr_svg
 from hub.credits import queries, vouchers
 from hub.credits import services as ledger
@@ -173,7 +174,7 @@ def _ticket(voucher: Voucher) -> dict:
 
 def _redeem_link(code: str) -> str:
     """Where a scan of the ticket takes the staff or partner: their redeem page with the code."""
-    return url_for("redeem.scan", code=code, _external=True)
+    return public_url("redeem.scan", code=code)
 
 
 # --- for templates ---

@@ -15,6 +15,7 @@ from markupsafe import Markup
 from hub.access import get_or_404
 from hub.accounts.auth import roles_required
 from hub.accounts.models import Role, User
+from hub.core.links import public_url
 from hub.core.qr import qr_svg
 from hub.credits import services as credits
 from hub.db import get_session, utcnow
@@ -164,7 +165,7 @@ def _booking_page(booking: Booking, *, error: DomainError | None = None):
 
 def _ticket_qr(code: str) -> Markup:
     """The ticket's QR code: the staff's check-in link for this booking."""
-    return qr_svg(url_for("staff_events.scan", code=code, _external=True))
+    return qr_svg(public_url("staff_events.scan", code=code))
 
 
 def _attempt(action: Callable[..., Booking], booking: Booking) -> DomainError | None:
@@ -231,7 +232,7 @@ def mine():
 
 
 def _event_url(event: Event) -> str:
-    return url_for("events.detail", event_id=event.id, _external=True)
+    return public_url("events.detail", event_id=event.id)
 
 
 def _calendar_response(body: bytes, filename: str, *, attachment: bool):
@@ -260,7 +261,7 @@ def calendar_settings():
 def calendar_reset():
     token = calendar.reset_feed(get_session(), user_id=current_user.id)
     # The address is shown once, here, and never stored in plain: so no redirect.
-    feed_url = url_for("events.feed", token=token, _external=True)
+    feed_url = public_url("events.feed", token=token)
     webcal_url = "webcal://" + feed_url.split("://", 1)[1]
     return render("events/calendar.html", has_feed=True, feed_url=feed_url, webcal_url=webcal_url)
 

@@ -16,6 +16,7 @@ from hub.accounts.forms import InviteForm
 from hub.accounts.models import Role, SupportType, TokenPurpose, User
 from hub.audit import services as audit
 from hub.audit.models import Area as AuditArea
+from hub.core.links import public_url
 from hub.core.qr import qr_svg
 from hub.db import get_session
 from hub.errors import DomainError
@@ -83,7 +84,7 @@ def reset_link(user_id: int):
 
 
 def _link_page(user: User, token: str, purpose: TokenPurpose):
-    link = url_for("accounts.set_password", token=token, _external=True)
+    link = public_url("accounts.set_password", token=token)
     return render("staff/link.html", person=user, link=link, qr=qr_svg(link), purpose=purpose)
 
 

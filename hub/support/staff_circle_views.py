@@ -12,6 +12,7 @@ from hub.accounts.auth import roles_required
 from hub.accounts.models import Role, TokenPurpose, User
 from hub.audit import services as audit
 from hub.audit.models import Area as AuditArea
+from hub.core.links import public_url
 from hub.core.qr import qr_svg
 from hub.db import get_session, writes
 from hub.errors import DomainError
@@ -106,7 +107,7 @@ def invite_nominee(nomination_id: int):
                 )
                 return hx_redirect(url_for("staff_circle.nomination", nomination_id=nomination.id))
             # The link is shown once, here, and never stored in plain: so no redirect.
-            link = url_for("accounts.set_password", token=invited.token, _external=True)
+            link = public_url("accounts.set_password", token=invited.token)
             return render(
                 "staff/link.html", person=invited.user, link=link, qr=qr_svg(link), purpose=TokenPurpose.INVITE
             )

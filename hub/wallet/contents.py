@@ -11,11 +11,11 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from flask import url_for
 from markupsafe import Markup
 from sqlmodel import Session
 
 from hub.accounts.models import User
+from hub.core.links import public_url
 from hub.core.qr import qr_svg
 from hub.credits import queries as credit_queries
 from hub.credits import vouchers
@@ -85,14 +85,14 @@ def crisis_rows(wallet: Wallet) -> list[dict]:
 
 def _ticket_qr(code: str) -> Markup:
     """As on the booking page: the staff's check-in link for this booking."""
-    return qr_svg(url_for("staff_events.scan", code=code, _external=True))
+    return qr_svg(public_url("staff_events.scan", code=code))
 
 
 def _offline_codes(card: credit_queries.VoucherCard, now: datetime) -> list[VoucherCode]:
     return [
         VoucherCode(
             code=shown.code,
-            qr=qr_svg(url_for("redeem.scan", code=shown.code, _external=True)),  # as the live ticket's QR
+            qr=qr_svg(public_url("redeem.scan", code=shown.code)),  # as the live ticket's QR
             valid_from=shown.valid_from,
             valid_until=shown.valid_until,
         )
