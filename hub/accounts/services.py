@@ -171,12 +171,11 @@ def _check_partner(session: Session, partner_id: int | None) -> None:
 
 
 def _issue_token(session: Session, *, user: User, actor: User | None, purpose: TokenPurpose) -> str:
-    # A new link replaces any older unused one of the same kind.
-    session.exec(
-        update(AccountToken)
-        .where(AccountToken.user_id == user.id, AccountToken.purpose == purpose, AccountToken.used_at.is_(None))
-        .values(used_at=utcnow())
-    )
+    # A link staff make replaces any older unused one of the same kind. One asked for by e-mail does
+    # not: anyone can ask for a reset mail, and must not be able to cancel the link the person is
+    # about to use (the forgot page allows three an hour per address, each good for an hour).
+    if actor is not None:
+        _spend_links(session, user.id, purpose)
     minutes = current_app.config["INVITE_LIFETIME" if purpose == TokenPurpose.INVITE else "RESET_LIFETIME"]
     token = secrets.token_urlsafe(32)
     session.add(
@@ -190,6 +189,14 @@ def _issue_token(session: Session, *, user: User, actor: User | None, purpose: T
     )
     session.flush()
     return token
+
+
+def _spend_links(session: Session, user_id: int, *purposes: TokenPurpose) -> None:
+    """Unused invitation and reset links stop working (all kinds, unless some are named)."""
+    where = [AccountToken.user_id == user_id, AccountToken.used_at.is_(None)]
+    if purposes:
+        where.append(AccountToken.purpose.in_(purposes))
+    session.exec(update(AccountToken).where(*where).values(used_at=utcnow()))
 
 
 def issue_invite(session: Session, *, user: User, actor: User | None) -> str:
@@ -231,7 +238,7 @@ def redeem_token(session: Session, *, token: str, password: str) -> User:
         raise NotFound("link_invalid", str(_l("This link can no longer be used.")))
     check_password_rules(password, email=user.email, name=user.name)
     now = utcnow()
-    row.used_at = now
+    _spend_links(session, user.id)  # this one and any other still open: a new password ends them all
     user.password_hash = passwords.hash_password(password)
     user.password_changed_at = now
     user.activated_at = user.activated_at or now
@@ -249,6 +256,7 @@ def change_password(
     check_password_rules(new, email=user.email, name=user.name)
     user.password_hash = passwords.hash_password(new)
     user.password_changed_at = utcnow()
+    _spend_links(session, user.id, TokenPurpose.RESET)
     ended = end_all_logins(session, user.id, reason="password", keep_token=keep_token) if end_others else 0
     session.flush()
     return ended
