@@ -17,6 +17,7 @@ from sqlmodel import select
 from hub.accounts import logins, passkeys
 from hub.accounts.models import UserSession
 from hub.accounts.second_factor import has_second_factor, recovery_codes_left
+from hub.accounts.second_factor_views import prove_this_login
 from hub.accounts.views import _log_in
 from hub.db import get_session
 from hub.errors import DomainError, Forbidden, render_error
@@ -113,7 +114,7 @@ def register():
     )
     if first_factor_only:
         # A passkey that verified its user, made on this login: the login has proved two factors.
-        logins.mark_second_factor(db, current_user.get_id())
+        prove_this_login(db)
     flash(_("Your passkey “%(name)s” is added. Next time, log in with it.", name=passkey.name), "success")
     if current_user.is_staff_member and recovery_codes_left(db, current_user) == 0:
         # Staff cannot log in without a second factor: with the phone lost, recovery codes are the way back.
@@ -177,5 +178,5 @@ def verify():
     body = _answer()
     db = get_session()
     passkeys.verify_second_factor(db, rp=relying_party(), user=current_user, response=body["credential"])
-    logins.mark_second_factor(db, current_user.get_id())
+    prove_this_login(db)
     return jsonify(redirect=_next_or_home())

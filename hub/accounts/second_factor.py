@@ -9,16 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import math
 import secrets
-import time
 from datetime import datetime
 
 import pyotp
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from limits import parse_many
-from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import delete, func, update
 from sqlmodel import Session, select
 
@@ -27,25 +23,14 @@ from hub.accounts.models import User
 from hub.accounts.passkey_models import Passkey
 from hub.accounts.second_factor_models import RecoveryCode, SecondFactorEvent, TotpSecret
 from hub.db import utcnow
-from hub.errors import DomainError, Forbidden, Invalid
+from hub.errors import Forbidden, Invalid
 
 ISSUER = "Ungehub"
 STEP_SECONDS = 30
 DRIFT_STEPS = 1  # a phone's clock may be one step early or late
 RECOVERY_CODES = 10
-# Wrong codes slow down per account: a typo costs nothing, guessing 10^6 codes is out of reach.
-WRONG_CODE_LIMITS = parse_many("5/minute;20/hour")
-
-
-class TooManyTries(DomainError):
-    status = 429
-
-    def __init__(self, wait: int):
-        minutes = max(1, math.ceil(wait / 60))
-        super().__init__(
-            "too_many_tries", str(_l("You have tried many times. Try again in %(minutes)d min.", minutes=minutes))
-        )
-        self.wait = wait
+# Wrong codes are counted by the views (hub.accounts.login_throttle.SECOND_FACTOR): where they
+# come from decides who waits, and a service knows nothing of the request.
 
 
 def _wrong_code() -> Invalid:
@@ -139,11 +124,9 @@ def confirm_totp(session: Session, *, user: User, secret: str, code: str) -> lis
 
 def verify_totp(session: Session, *, user: User, code: str) -> None:
     """Accept a code from the authenticator app once, or raise `wrong_code`."""
-    check_throttle(user)
     totp = get_totp(session, user, lock=True)  # one request at a time may use a step
     step = matching_step(totp.secret, code, after=totp.last_used_step) if totp else None
     if step is None:
-        record_wrong_code(user)
         raise _wrong_code()
     totp.last_used_step = step
     session.flush()
@@ -176,7 +159,6 @@ def new_recovery_codes(session: Session, *, user: User) -> list[str]:
 
 def use_recovery_code(session: Session, *, user: User, code: str) -> None:
     """Accept a recovery code once, or raise `wrong_code`."""
-    check_throttle(user)
     used = session.exec(
         update(RecoveryCode)
         .where(
@@ -187,7 +169,6 @@ def use_recovery_code(session: Session, *, user: User, code: str) -> None:
         .values(used_at=utcnow())
     ).rowcount
     if used != 1:
-        record_wrong_code(user)
         raise _wrong_code()
     log_event(session, user=user, actor=user, action="recovery.used")
 
@@ -214,34 +195,9 @@ def reset_second_factor(session: Session, *, actor: User, user: User) -> int:
     return ended
 
 
-# --- the security log and the throttle -------------------------------------------------------
+# --- the security log ------------------------------------------------------------------------
 
 
 def log_event(session: Session, *, user: User, actor: User | None, action: str) -> None:
     session.add(SecondFactorEvent(user_id=user.id, actor_id=actor.id if actor else None, action=action))
     current_app.logger.info("second factor: %s for user %s by %s", action, user.id, actor.id if actor else None)
-
-
-def _window() -> MovingWindowRateLimiter:
-    from hub.security import limiter
-
-    return MovingWindowRateLimiter(limiter.storage)
-
-
-def _throttle_key(user: User) -> str:
-    return f"2fa-fail/user/{user.id}"
-
-
-def check_throttle(user: User) -> None:
-    window, key, wait = _window(), _throttle_key(user), 0.0
-    for limit in WRONG_CODE_LIMITS:
-        if not window.test(limit, key):
-            wait = max(wait, window.get_window_stats(limit, key).reset_time - time.time())
-    if wait > 0:
-        raise TooManyTries(math.ceil(wait))
-
-
-def record_wrong_code(user: User) -> None:
-    window = _window()
-    for limit in WRONG_CODE_LIMITS:
-        window.hit(limit, _throttle_key(user))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from flask import Blueprint, flash, g, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -11,10 +13,11 @@ from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 
 from hub.access import get_or_404
-from hub.accounts import logins
+from hub.accounts import login_throttle, logins
 from hub.accounts import second_factor as factors
 from hub.accounts.auth import roles_required
 from hub.accounts.models import Role, User
+from hub.accounts.services import normalize_email
 from hub.core.qr import qr_svg
 from hub.db import get_session
 from hub.errors import DomainError, render_error
@@ -77,16 +80,47 @@ def _page(status: int = 200, *, code_form=None, recovery_form=None, show_recover
     )
 
 
-def _prove(db) -> None:
+def prove_this_login(db) -> None:
+    """This login has proved its second factor, and this browser is one the person uses:
+    wrong codes sent from elsewhere no longer hold it up (hub.accounts.login_throttle)."""
     logins.mark_second_factor(db, current_user.get_id())
+    login_throttle.remember_device(_account(), login_throttle.SECOND_FACTOR)
 
 
 def _done():
     return hx_redirect(_next() or url_for("core.home"))
 
 
-def _throttled(error: factors.TooManyTries):
-    return render_error(429, error.message, retry_after=error.wait)
+def _account() -> str:
+    return normalize_email(current_user.email)
+
+
+def _held():
+    """A 429 saying when to try again, while too many wrong codes came from this address or
+    from browsers new to this account; None when a code may be tried."""
+    wait = login_throttle.wait_seconds(_account(), login_throttle.SECOND_FACTOR)
+    if not wait:
+        return None
+    message = _try_again(wait)
+    if not login_throttle.is_known_device(_account(), login_throttle.SECOND_FACTOR):
+        # The real person, stuck on a new browser while someone guesses: their own phone works.
+        message += " " + _(
+            "On a phone or computer where you have logged in with two steps before, you can log in as usual."
+        )
+    return render_error(429, message, retry_after=wait)
+
+
+def _try_again(wait: int) -> str:
+    if wait <= 3600:
+        return _("You have tried many times. Try again in %(minutes)d min.", minutes=math.ceil(wait / 60))
+    if wait <= 2 * 24 * 3600:
+        return _("You have tried many times. Try again in %(hours)d hours.", hours=math.ceil(wait / 3600))
+    return _("You have tried many times. Try again in %(days)d days.", days=math.ceil(wait / 86400))
+
+
+def _wrong(field, error: DomainError) -> None:
+    login_throttle.record_failure(_account(), login_throttle.SECOND_FACTOR)
+    field.errors = [error.message]
 
 
 @bp.route("/me/two-factor")
@@ -101,15 +135,15 @@ def verify():
     """Prove the authenticator app in this login."""
     form = CodeForm()
     if form.validate_on_submit():
+        if held := _held():
+            return held
         db = get_session()
         try:
             factors.verify_totp(db, user=current_user, code=form.code.data)
-        except factors.TooManyTries as error:
-            return _throttled(error)
         except DomainError as error:
-            form.code.errors = [error.message]
+            _wrong(form.code, error)
         else:
-            _prove(db)
+            prove_this_login(db)
             return _done()
     return _page(422, code_form=form)
 
@@ -120,15 +154,15 @@ def recover():
     """Prove the login with a recovery code (each works once)."""
     form = RecoveryForm()
     if form.validate_on_submit():
+        if held := _held():
+            return held
         db = get_session()
         try:
             factors.use_recovery_code(db, user=current_user, code=form.recovery_code.data)
-        except factors.TooManyTries as error:
-            return _throttled(error)
         except DomainError as error:
-            form.recovery_code.errors = [error.message]
+            _wrong(form.recovery_code, error)
         else:
-            _prove(db)
+            prove_this_login(db)
             left = factors.recovery_codes_left(db, current_user)
             flash(
                 _(
@@ -184,7 +218,7 @@ def app_confirm():
             form.code.errors = [error.message]
         else:
             session.pop(PENDING, None)
-            _prove(db)
+            prove_this_login(db)
             if codes:
                 return _codes_page(codes)
             flash(_("Your authenticator app is set up."), "success")

@@ -48,7 +48,9 @@ def _log_in(user: User, *, remember: bool, second_factor: bool = False) -> None:
     )
     user.bind_login(token)
     login_user(user, remember=remember)
-    login_throttle.remember_device(services.normalize_email(user.email))
+    # This browser is now one the person uses; for the second factor only when it was proved.
+    proved = (login_throttle.SECOND_FACTOR,) if second_factor else ()
+    login_throttle.remember_device(services.normalize_email(user.email), login_throttle.PASSWORD, *proved)
     session["lang"] = language or user.locale
 
 

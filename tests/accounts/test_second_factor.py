@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import secrets
+import uuid
 from datetime import UTC, datetime
 
 import pyotp
@@ -10,12 +13,16 @@ import pytest
 import time_machine
 from sqlmodel import select
 
+from hub import create_app
+from hub.accounts.login_throttle import DEVICE_COOKIE
 from hub.accounts.models import User, UserSession
 from hub.accounts.passkey_models import Passkey
 from hub.accounts.second_factor import current_step, reset_second_factor
 from hub.accounts.second_factor_models import RecoveryCode, SecondFactorEvent, TotpSecret
+from hub.db import job_session
 from hub.errors import Forbidden
-from tests.factories import TEST_TOTP_SECRET
+from tests.conftest import Auth, Client, app_config, redis_running, totp_code_for
+from tests.factories import TEST_TOTP_SECRET, make_user
 
 NOW = datetime(2026, 12, 3, 12, 0, 10, tzinfo=UTC)  # 10 s into a 30-second step
 
@@ -255,6 +262,165 @@ def test_wrong_codes_are_throttled(client, make):
     assert statuses == [422] * 5 + [429]
     # Even the right code waits: guessing must not go on.
     assert client.post("/me/two-factor", data={"code": code_at(datetime.now(UTC))}).status_code == 429
+
+
+# --- wrong codes from someone who knows the password ------------------------------------------
+
+ATTACKER = "198.51.100.7"
+HOME = "203.0.113.20"
+ELSEWHERE = "100.64.0.9"
+
+
+def wrong_code(secret: str = TEST_TOTP_SECRET) -> str:
+    """Six digits that are not the app's code now, nor a step either side."""
+    now = datetime.now(UTC)
+    taken = {code_at(now, steps, secret) for steps in range(-2, 3)}
+    return next(code for code in (f"{n:06d}" for n in range(1000)) if code not in taken)
+
+
+def browser_at(app, address: str):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def guess(client, kind: str):
+    if kind == "code":
+        return client.post("/me/two-factor", data={"code": wrong_code()})
+    return client.post("/me/two-factor/recovery", data={"recovery_code": "aaaa-bbbb-cccc"})
+
+
+def owners_phone(app, staff):
+    """The staff member's own phone: it has passed the second step before, then logged out."""
+    phone = browser_at(app, HOME)
+    Auth(phone).login(staff)
+    phone.post("/logout")
+    return phone
+
+
+@pytest.mark.parametrize("kind", ["code", "recovery"])
+def test_an_attacker_with_the_password_cannot_lock_the_owner_out(app, make, kind):
+    staff = make.user(is_staff=True)
+    phone = owners_phone(app, staff)
+    attacker = browser_at(app, ATTACKER)
+    password_login(attacker, staff)
+    statuses = [guess(attacker, kind).status_code for _ in range(200)]
+    assert statuses[:5] == [422] * 5 and set(statuses[5:]) == {429}
+    # The owner, on their own phone and another network, types today's code as usual.
+    password_login(phone, staff)
+    answer = phone.post("/me/two-factor", data={"code": totp_code_for(app, staff.id)})
+    assert answer.status_code == 303
+    assert phone.get("/staff/people").status_code == 200
+
+
+def test_the_attackers_address_is_told_when_to_try_again(app, make, english):
+    staff = make.user(is_staff=True)
+    attacker = browser_at(app, ATTACKER)
+    attacker.get("/?lang=en")
+    password_login(attacker, staff)
+    for _ in range(5):
+        assert guess(attacker, "code").status_code == 422
+    held = attacker.post("/me/two-factor", data={"code": totp_code_for(app, staff.id)})  # even the right one
+    assert held.status_code == 429 and 0 < int(held.headers["Retry-After"]) <= 3600
+    assert "Try again in" in held.get_data(as_text=True)
+    # Another browser from the same address, and another account's code: held too (the address).
+    assert guess(attacker, "recovery").status_code == 429
+
+
+def test_unknown_browsers_from_many_addresses_are_held_by_the_account_wide_count(app, make):
+    staff = make.user(is_staff=True)
+    phone = owners_phone(app, staff)
+    for n in range(5):  # one wrong code from each of five places, each after the right password
+        bot = browser_at(app, f"192.0.2.{n + 1}")
+        password_login(bot, staff)
+        assert guess(bot, "code").status_code == 422
+    stranger = browser_at(app, "192.0.2.200")
+    password_login(stranger, staff)
+    assert stranger.get_cookie(DEVICE_COOKIE) is not None  # the password alone does not make it known
+    assert stranger.post("/me/two-factor", data={"code": totp_code_for(app, staff.id)}).status_code == 429
+    password_login(phone, staff)  # the owner's own phone, from yet another network
+    assert phone.post("/me/two-factor", data={"code": totp_code_for(app, staff.id)}).status_code == 303
+
+
+def test_unknown_browsers_get_ten_wrong_codes_a_day_and_a_hundred_in_thirty_days(app, make, english):
+    """The numbers that keep guessing a six-digit code out of reach (login_throttle.SECOND_FACTOR)."""
+    from datetime import timedelta
+
+    staff = make.user(is_staff=True)
+    start = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+
+    def bots_guess(at: datetime, count: int) -> list[int]:
+        with time_machine.travel(at, tick=False):
+            bot = browser_at(app, f"192.0.2.{at.day}")
+            bot.get("/?lang=en")
+            password_login(bot, staff)
+            statuses = []
+            for n in range(count):
+                bot.environ_base["REMOTE_ADDR"] = f"198.18.{at.day}.{at.hour * 10 + n}"  # a new address each
+                statuses.append(guess(bot, "code").status_code)
+            return statuses
+
+    assert bots_guess(start, 6) == [422] * 5 + [429]  # five an hour
+    assert bots_guess(start + timedelta(hours=1, minutes=1), 6) == [422] * 5 + [429]
+    with time_machine.travel(start + timedelta(hours=3), tick=False):
+        stranger = browser_at(app, "192.0.2.250")
+        stranger.get("/?lang=en")
+        password_login(stranger, staff)
+        held = guess(stranger, "code")
+    assert held.status_code == 429 and 3600 < int(held.headers["Retry-After"]) <= 24 * 3600  # ten a day
+    page = held.get_data(as_text=True)
+    assert "hours" in page and "where you have logged in with two steps before" in page
+    for day in range(1, 10):  # ten a day for nine more days: a hundred
+        morning = start + timedelta(days=day)
+        assert bots_guess(morning, 5) == [422] * 5
+        assert bots_guess(morning + timedelta(hours=1, minutes=1), 5) == [422] * 5
+    assert bots_guess(start + timedelta(days=10), 1) == [429]  # the thirty days' count is spent
+    assert bots_guess(start + timedelta(days=29), 1) == [429]
+    assert bots_guess(start + timedelta(days=30, minutes=1), 1) == [422]
+
+
+def test_a_browser_becomes_known_only_by_passing_the_second_step(app, make):
+    staff = make.user(is_staff=True)
+    laptop = browser_at(app, HOME)
+    password_login(laptop, staff)
+    assert laptop.post("/me/two-factor/recovery", data={"recovery_code": "aaaa-bbbb-cccc"}).status_code == 422
+    laptop.post("/logout")
+    for n in range(5):
+        bot = browser_at(app, f"192.0.2.{n + 1}")
+        password_login(bot, staff)
+        guess(bot, "recovery")
+    password_login(laptop, staff)  # logged in with the password here before, never past the second step
+    laptop.environ_base["REMOTE_ADDR"] = ELSEWHERE
+    assert laptop.post("/me/two-factor", data={"code": totp_code_for(app, staff.id)}).status_code == 429
+
+
+@pytest.fixture
+def redis_app(db_url, tmp_path):
+    if not redis_running():
+        if os.environ.get("CI"):
+            pytest.fail("Redis is not running on 127.0.0.1:6379, and CI must prove shared rate limits")
+        pytest.skip("Redis is not running on 127.0.0.1:6379 (CI has it)")
+    app = create_app({**app_config(db_url, tmp_path), "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/15"})
+    app.test_client_class = Client
+    yield app
+    app.extensions["hub_engine"].dispose()
+
+
+def test_with_redis_the_attacker_is_held_and_the_owner_is_not(redis_app):
+    # Fresh e-mail and addresses: Redis keeps counts between test runs.
+    with redis_app.app_context(), job_session() as s:
+        staff = make_user(s, is_staff=True, email=f"{uuid.uuid4().hex}@example.org")
+    home, attacker_address = (f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.{n}" for n in (1, 2))
+    phone = browser_at(redis_app, home)
+    Auth(phone).login(staff)
+    phone.post("/logout")
+    attacker = browser_at(redis_app, attacker_address)
+    password_login(attacker, staff)
+    statuses = [guess(attacker, "code").status_code for _ in range(50)]
+    assert statuses[:5] == [422] * 5 and set(statuses[5:]) == {429}
+    phone.environ_base["REMOTE_ADDR"] = attacker_address.rsplit(".", 1)[0] + ".77"
+    password_login(phone, staff)
+    assert phone.post("/me/two-factor", data={"code": totp_code_for(redis_app, staff.id)}).status_code == 303
 
 
 # --- setting up -------------------------------------------------------------------------------
