@@ -34,6 +34,8 @@ def test_staff_type_the_code_from_their_app_to_reach_the_staff_home(browse):
     page = louise.page
     password_step(louise)
     expect(page.locator("#two-factor[data-state=verify]")).to_be_visible()
+    # Not in yet: no menu, no bell, no counts, nothing of the staff side.
+    expect(page.locator("nav.topnav, nav.tabbar, a.bell, .nav-badge")).to_have_count(0)
     code = page.locator("input[name=code]")
     assert code.get_attribute("inputmode") == "numeric" and code.get_attribute("autocomplete") == "one-time-code"
     assert page.evaluate("() => document.scrollingElement.scrollWidth - window.innerWidth") <= 0
@@ -57,6 +59,8 @@ def test_staff_type_the_code_from_their_app_to_reach_the_staff_home(browse):
     if "/privacy/accept" in page.url:  # the demo staff have not said yes to the notice yet
         louise.accept_privacy()
     assert page.url.endswith("/staff/people")  # where she was going
+    expect(page.locator("nav.topnav a[href='/staff/messages']")).to_be_visible()
+    expect(page.locator("a.bell")).to_be_visible()
     louise.check()
     louise.visit("/")
     expect(page.locator("#home-messages")).to_be_visible()
@@ -81,6 +85,7 @@ def test_after_an_admin_reset_staff_set_up_an_app_and_get_recovery_codes(browse,
     page.wait_for_url(re.compile(r"/me/two-factor/app"))
     louise.settled()
     louise.check()
+    expect(page.locator("nav.topnav, a.bell, .nav-badge")).to_have_count(0)
     expect(page.locator("#totp-setup svg")).to_be_visible()  # the QR code
     secret = page.locator("#totp-secret").inner_text()
     page.locator("input[name=code]").fill(pyotp.TOTP(secret).now())
