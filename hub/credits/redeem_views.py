@@ -2,25 +2,29 @@
 
 The QR on a young person's voucher holds `/redeem?code=…`, so a phone camera opens this page
 with the code already looked up. Looking changes nothing; only the button uses the voucher.
+Every look-up and use is counted against guessing (hub.credits.redeem_throttle).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import TypeVar
 
 from flask import Blueprint, request, url_for
 from flask_login import current_user
 
 from hub.accounts.auth import roles_required
 from hub.accounts.models import Role
-from hub.credits import staff_queries, vouchers
+from hub.credits import redeem_throttle, staff_queries, vouchers
 from hub.db import get_session
-from hub.errors import DomainError
+from hub.errors import DomainError, render_error
 from hub.htmx import hx_redirect, render
 
 bp = Blueprint("redeem", __name__, url_prefix="/redeem")
 
 REDEEMERS = (Role.STAFF, Role.PARTNER)
+T = TypeVar("T")
 
 
 def _code(raw: str | None) -> str:
@@ -31,16 +35,24 @@ def _code(raw: str | None) -> str:
     return code
 
 
-def _page(code: str = "", *, error: DomainError | None = None, just_used=None):
-    """The scan page: the code looked up (if any and no error), or what went wrong."""
-    found = None
-    if code and error is None:
-        try:
-            voucher, offer, owner = vouchers.look_up(get_session(), actor=current_user, code=code)
-        except DomainError as failed:
-            error = failed
-        else:
-            found = {"voucher": voucher, "offer": offer, "first_name": owner.display_name}
+def _counted(service: Callable[..., T], code: str) -> T:
+    """Look a code up or use it, counted: refused while a count is full; a code that does not
+    work counts as a wrong one (an unreadable one says nothing about any voucher, so it does not)."""
+    redeem_throttle.check(current_user)
+    try:
+        return service(get_session(), actor=current_user, code=code)
+    except DomainError as error:
+        if error.code != vouchers.UNREADABLE:
+            redeem_throttle.count_wrong(current_user)
+        raise
+
+
+def _too_many(error: redeem_throttle.TooManyCodes):
+    return render_error(429, error.message, retry_after=error.wait)
+
+
+def _page(code: str = "", *, found: dict | None = None, error: DomainError | None = None, just_used=None):
+    """The scan page: the code looked up (if any), or what went wrong."""
     context = {
         "code": code,
         "found": found,
@@ -58,7 +70,17 @@ def scan():
     just_used = staff_queries.redeemed_by_me(
         get_session(), actor=current_user, voucher_id=request.args.get("done", type=int)
     )
-    return _page(_code(request.args.get("code")), just_used=just_used)
+    code = _code(request.args.get("code"))
+    if not code:
+        return _page(just_used=just_used)
+    try:
+        voucher, offer, owner = _counted(vouchers.look_up, code)
+    except redeem_throttle.TooManyCodes as error:
+        return _too_many(error)
+    except DomainError as error:
+        return _page(code, error=error, just_used=just_used)
+    found = {"voucher": voucher, "offer": offer, "first_name": owner.display_name}
+    return _page(code, found=found, just_used=just_used)
 
 
 @bp.route("", methods=["POST"])
@@ -66,7 +88,9 @@ def scan():
 def use():
     code = _code(request.form.get("code"))
     try:
-        voucher = vouchers.redeem(get_session(), actor=current_user, code=code)
+        voucher = _counted(vouchers.redeem, code)
+    except redeem_throttle.TooManyCodes as error:
+        return _too_many(error)
     except DomainError as error:
         return _page(code, error=error)
     return hx_redirect(url_for(".scan", done=voucher.id))

@@ -6,6 +6,11 @@ A phone with no connection cannot fetch a fresh code, so the wallet also carries
 code*: the same format, an HMAC with its own label over a Copenhagen calendar day (today's and
 tomorrow's, so it works across midnight). Redemption takes either.
 A voucher is redeemed once; staff redeem any, a partner only its own offers' vouchers.
+
+A partner is told only "this code cannot be used", whatever the reason (no such voucher, another
+partner's, wrong digits, an old code, used, given back), and every look-up computes the same
+HMACs: neither the answer nor its timing tells which vouchers exist or what state they are in.
+Guessing is slowed down in hub.credits.redeem_throttle.
 """
 
 from __future__ import annotations
@@ -25,13 +30,14 @@ from hub.accounts.models import User
 from hub.credits import services as ledger
 from hub.credits.models import KlipEntry, Offer, OfferKind, Voucher, VoucherStatus
 from hub.db import utcnow
-from hub.errors import Conflict, Forbidden, Invalid, NotFound
+from hub.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from hub.notifications.services import notify
 
 WINDOW_SECONDS = 60
 DIGITS = 6
 LOCAL = ZoneInfo("Europe/Copenhagen")  # an offline code is good for one day here
 CODE = re.compile(r"^\s*(\d{1,9})\s*[-– ]\s*(\d{6})\s*$")
+UNREADABLE = "code_unreadable"  # not a code at all: says nothing about any voucher
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,10 @@ class Shown:
 
 def _window(moment: datetime) -> int:
     return int(moment.timestamp()) // WINDOW_SECONDS
+
+
+# Checked against a code naming no voucher, so that look-up takes as long as a real one.
+NO_SECRET = "00" * 32
 
 
 def _digits(voucher: Voucher, window: int | str) -> str:
@@ -87,17 +97,17 @@ def offline_codes(voucher: Voucher, now: datetime | None = None) -> list[Offline
 
 def _fresh(voucher: Voucher, digits: str, now: datetime) -> bool:
     """This minute's code or the last one's (a code shown is good for one to two minutes),
-    or today's offline code."""
+    or today's offline code. All three are compared every time: no early way out."""
     window = _window(now)
     candidates = (_digits(voucher, window), _digits(voucher, window - 1))
     candidates += (_offline_digits(voucher, now.astimezone(LOCAL).date()),)
-    return any(hmac.compare_digest(candidate, digits) for candidate in candidates)
+    return any([hmac.compare_digest(candidate, digits) for candidate in candidates])
 
 
 def parse(code: str) -> tuple[int, str]:
     match = CODE.match(code or "")
     if not match:
-        raise Invalid("code_unreadable", str(_l("That does not look like a voucher code. It looks like 123-456789.")))
+        raise Invalid(UNREADABLE, str(_l("That does not look like a voucher code. It looks like 123-456789.")))
     return int(match.group(1)), match.group(2)
 
 
@@ -105,24 +115,42 @@ def may_redeem(actor: User, offer: Offer) -> bool:
     return actor.is_staff_member or (actor.partner_id is not None and actor.partner_id == offer.partner_id)
 
 
+def cannot_use() -> NotFound:
+    """The one answer a partner gets for any code it cannot use, whatever the reason."""
+    message = _l(
+        "This code cannot be used. Ask to see the newest code on the phone. "
+        "If that does not work either, the voucher may be used already or be for another place."
+    )
+    return NotFound("code_not_usable", str(message))
+
+
+def _why_not(voucher: Voucher | None, offer: Offer | None, actor: User, fresh: bool) -> DomainError | None:
+    """Why this person cannot use the voucher, in detail (None: they can)."""
+    if voucher is None or not may_redeem(actor, offer):
+        return NotFound("unknown_code", str(_l("We do not know that code.")))
+    if voucher.status == VoucherStatus.REDEEMED:
+        return Conflict("already_redeemed", str(_l("This voucher has already been used.")))
+    if voucher.status == VoucherStatus.REFUNDED:
+        return Conflict("refunded", str(_l("This voucher was given back and cannot be used.")))
+    if not fresh:
+        return Invalid("code_expired", str(_l("The code has changed. Ask to see the newest code on the phone.")))
+    return None
+
+
 def look_up(session: Session, *, actor: User, code: str, lock: bool = False) -> tuple[Voucher, Offer, User]:
-    """The voucher behind a code, if this person may redeem it (others' look like unknown codes)."""
+    """The voucher behind a code, if this person may use it now. Staff, who see every voucher
+    anyway, are told why not; a partner gets `cannot_use()` for every reason."""
     if not (actor.is_staff_member or actor.partner_id):
         raise Forbidden("not_allowed")
     voucher_id, digits = parse(code)
-    statement = select(Voucher).where(Voucher.id == voucher_id)
-    voucher = session.exec(
-        statement.with_for_update().execution_options(populate_existing=True) if lock else statement
-    ).first()
-    offer = session.get(Offer, voucher.offer_id) if voucher else None
-    if voucher is None or not may_redeem(actor, offer):
-        raise NotFound("unknown_code", str(_l("We do not know that code.")))
-    if voucher.status == VoucherStatus.REDEEMED:
-        raise Conflict("already_redeemed", str(_l("This voucher has already been used.")))
-    if voucher.status == VoucherStatus.REFUNDED:
-        raise Conflict("refunded", str(_l("This voucher was given back and cannot be used.")))
-    if not _fresh(voucher, digits, utcnow()):
-        raise Invalid("code_expired", str(_l("The code has changed. Ask to see the newest code on the phone.")))
+    statement = select(Voucher, Offer).join(Offer, Offer.id == Voucher.offer_id).where(Voucher.id == voucher_id)
+    if lock:
+        statement = statement.with_for_update(of=Voucher).execution_options(populate_existing=True)
+    voucher, offer = session.exec(statement).first() or (None, None)
+    stand_in = Voucher(id=voucher_id, qr_secret=NO_SECRET) if voucher is None else voucher
+    problem = _why_not(voucher, offer, actor, _fresh(stand_in, digits, utcnow()))
+    if problem is not None:
+        raise problem if actor.is_staff_member else cannot_use()
     return voucher, offer, session.get(User, voucher.user_id)
 
 
