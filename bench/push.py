@@ -218,6 +218,8 @@ def run_outbox(
                 "VAPID_PRIVATE_PEM": pem,
                 "VAPID_SUBJECT": SUBJECT,
                 "PUSH_POOL_SIZE": pool_size,
+                "PUSH_ALLOWED_HOSTS": ["127.0.0.1"],  # the local push service, on its free port
+                "PUSH_ALLOW_LOOPBACK": True,
                 "RATELIMIT_STORAGE_URI": "memory://",
             }
         )

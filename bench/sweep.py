@@ -151,6 +151,8 @@ def _measure(endpoint, subs: list[dict], *, pem: bytes, database_url: str | None
                 "VAPID_SUBJECT": push_bench.SUBJECT,
                 "PUSH_POOL_SIZE": POOL_SIZE,
                 "PUSH_SEND_NOW": False,
+                "PUSH_ALLOWED_HOSTS": ["127.0.0.1"],  # the local push service, on its free port
+                "PUSH_ALLOW_LOOPBACK": True,
                 "RATELIMIT_STORAGE_URI": "memory://",
             }
         )

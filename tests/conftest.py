@@ -133,6 +133,9 @@ def app_config(db_url: str, tmp_path: Path) -> dict:
     return {
         "VAPID_PRIVATE_PEM": TEST_VAPID_PEM,
         "PUSH_SEND_NOW": False,  # tests run the sweep themselves, in step
+        # The local push service of the tests (tests/push_endpoint.py) listens on 127.0.0.1, on any port.
+        "PUSH_ALLOWED_HOSTS": ["127.0.0.1"],
+        "PUSH_ALLOW_LOOPBACK": True,
         "EVALUATION_KEY": "test-evaluation-key",  # never the instance file of a developer's machine
         "TESTING": True,
         "DATABASE_URL": db_url,

@@ -19,6 +19,8 @@ browser vendor's push service (RFC 8030) as far as an application server can tel
   queues statuses for the next valid requests, `.gone(sub)` makes every request get 410.
 * `delay=` makes every answer take that long, like a real round trip; the server takes
   many concurrent connections, so a benchmark can fire hundreds of sends at once.
+* `host=` names the service by another name than 127.0.0.1 in its endpoints (and in the
+  `aud` it expects), for tests that make that name resolve to it.
 
 Both RFC 8292 (`Authorization: vapid t=<JWT>, k=<key>`) and the older draft scheme that
 py_vapid's `Vapid01` produces (`Authorization: WebPush <JWT>` with
@@ -174,7 +176,7 @@ class _Subscriber:
     name: str
     token: str
     keys: SubscriberKeys
-    script: deque[tuple[int, str | None]] = field(default_factory=deque)
+    script: deque[tuple[int, dict[str, str]]] = field(default_factory=deque)
     is_gone: bool = False
 
 
@@ -357,9 +359,14 @@ class PushEndpoint:
     """A local push service; use as a context manager or call start() and stop()."""
 
     def __init__(
-        self, *, delay: float = 0.0, expected_public_key: str | bytes | ec.EllipticCurvePublicKey | None = None
+        self,
+        *,
+        delay: float = 0.0,
+        expected_public_key: str | bytes | ec.EllipticCurvePublicKey | None = None,
+        host: str = "127.0.0.1",
     ) -> None:
         self.delay = delay
+        self.host = host
         self.expected_public_key = _normalize_key(expected_public_key)
         self._lock = threading.Lock()
         self._arrived = threading.Condition(self._lock)
@@ -408,8 +415,8 @@ class PushEndpoint:
 
     @property
     def origin(self) -> str:
-        """The `aud` a VAPID JWT must name: http://127.0.0.1:PORT."""
-        return f"http://127.0.0.1:{self.port}"
+        """The `aud` a VAPID JWT must name: http://127.0.0.1:PORT (or the `host=` given)."""
+        return f"http://{self.host}:{self.port}"
 
     # subscribers
 
@@ -428,12 +435,20 @@ class PushEndpoint:
         """The browser-side keys of a subscription (to decrypt by hand)."""
         return self._subscriber(sub).keys
 
-    def respond(self, sub: SubscriptionRef, *statuses: int, retry_after: str | int | None = None) -> None:
-        """Answer the next valid requests to `sub` with these statuses, then 201 again."""
+    def respond(
+        self,
+        sub: SubscriptionRef,
+        *statuses: int,
+        retry_after: str | int | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """Answer the next valid requests to `sub` with these statuses (and headers), then 201 again."""
         subscriber = self._subscriber(sub)
-        header = None if retry_after is None else str(retry_after)
+        extra = dict(headers or {})
+        if retry_after is not None:
+            extra["Retry-After"] = str(retry_after)
         with self._lock:
-            subscriber.script.extend((status, header) for status in statuses)
+            subscriber.script.extend((status, extra) for status in statuses)
 
     def gone(self, sub: SubscriptionRef) -> None:
         """The browser unsubscribed: every request to `sub` now gets 410 Gone."""
@@ -529,8 +544,8 @@ class PushEndpoint:
 
     def _accept_or_script(self, subscriber: _Subscriber, push: Received) -> tuple[int, dict[str, str], str]:
         with self._arrived:
-            status, retry_after = subscriber.script.popleft() if subscriber.script else (201, None)
-            extra_headers = {} if retry_after is None else {"Retry-After": retry_after}
+            status, scripted = subscriber.script.popleft() if subscriber.script else (201, {})
+            extra_headers = dict(scripted)
             if status >= 300:
                 return status, extra_headers, "scripted answer"
             self._received.append(push)

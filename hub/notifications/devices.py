@@ -1,20 +1,26 @@
-"""A person's phones and browsers that may receive pushes: add, name, test, remove."""
+"""A person's phones and browsers that may receive pushes: add, name, test, remove.
+
+A person keeps at most MAX_DEVICES: a new phone pushes out the one that has gone longest
+without a push getting through (one never reached counts from when it was added), so nobody
+is stuck after getting a new phone.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
-from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, delete, select
 
 from hub.accounts.models import User, UserSession
 from hub.errors import Invalid, NotFound
+from hub.notifications.endpoints import Rules
 from hub.notifications.models import Notification, PushDelivery, PushStatus, PushSubscription
 from hub.notifications.services import notify
 
 NAME_MAX = 60
+MAX_DEVICES = 10
 
 
 def _decode(value: str) -> bytes:
@@ -26,12 +32,19 @@ def bad_subscription() -> Invalid:
     return Invalid("bad_subscription", str(_l("This phone could not be set up for notifications. Try again.")))
 
 
-def check(endpoint: str, p256dh: str, auth: str, *, allow_http: bool) -> None:
-    """A subscription as a browser makes it: an https push service, a P-256 key, a 16-byte secret."""
-    parts = urlsplit(endpoint or "")
-    schemes = {"https", "http"} if allow_http else {"https"}
-    if parts.scheme not in schemes or not parts.netloc or len(endpoint) > 1000:
+def not_a_push_service() -> Invalid:
+    return Invalid(
+        "push_service_refused",
+        str(_l("Notifications can only go through your browser's own push service, so this phone could not be set up.")),
+    )
+
+
+def check(endpoint: str, p256dh: str, auth: str, *, rules: Rules) -> None:
+    """A subscription as a browser makes it: an https push service we send to, a P-256 key, a 16-byte secret."""
+    if not endpoint:
         raise bad_subscription()
+    if not rules.allows(endpoint):
+        raise not_a_push_service()
     try:
         key, secret = _decode(p256dh or ""), _decode(auth or "")
     except (binascii.Error, ValueError):
@@ -78,21 +91,40 @@ def subscribe(
     auth: str,
     name: str,
     login_token: str | None,
-    allow_http: bool = False,
-) -> PushSubscription:
-    """Add this device, or take it over: a phone passed to a sibling pushes to whoever is logged in."""
-    check(endpoint, p256dh, auth, allow_http=allow_http)
+    rules: Rules,
+) -> tuple[PushSubscription, bool]:
+    """Add this device, or take it over: a phone passed to a sibling pushes to whoever is logged in.
+
+    Also says whether the device is new to this person (False: it was theirs already)."""
+    check(endpoint, p256dh, auth, rules=rules)
     login_id = _login_id(session, login_token)
     sub = session.exec(select(PushSubscription).where(PushSubscription.endpoint == endpoint).with_for_update()).first()
+    added = sub is None or sub.user_id != user.id
     if sub is None:
         sub = PushSubscription(user_id=user.id, endpoint=endpoint, p256dh=p256dh, auth=auth)
         session.add(sub)
-    elif sub.user_id != user.id:
+    elif added:
         sub.user_id, sub.name, sub.last_success_at, sub.last_error = user.id, "", None, None
     sub.p256dh, sub.auth, sub.login_id = p256dh, auth, login_id
     sub.name = sub.name or (name or "").strip()[:NAME_MAX]
     session.flush()
-    return sub
+    if added:
+        _make_room(session, user, keep=sub)
+    return sub, added
+
+
+def _make_room(session: Session, user: User, *, keep: PushSubscription) -> None:
+    """Down to MAX_DEVICES: the devices silent longest go (since their last push got through, or
+    since they were added if none ever did)."""
+    session.exec(select(User.id).where(User.id == user.id).with_for_update())  # one subscribe at a time
+    others = [sub for sub in of(session, user.id) if sub.id != keep.id]
+    surplus = len(others) - (MAX_DEVICES - 1)
+    if surplus <= 0:
+        return
+    others.sort(key=lambda sub: (sub.last_success_at or sub.created_at, sub.id))
+    for sub in others[:surplus]:
+        session.delete(sub)
+    session.flush()
 
 
 def _login_id(session: Session, token: str | None) -> int | None:

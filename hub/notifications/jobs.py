@@ -3,15 +3,17 @@
 The rows are the truth. A notification is claimed with a guarded update (pending → sending), so
 two senders never both take it; each device gets one `PushDelivery`, claimed the same way before
 it is sent, so a retry reaches only the phone that missed it. Sending happens after the claim is
-committed, concurrently on a pool of threads sharing one HTTP session.
+committed, concurrently on a pool of threads sharing one guarded HTTP session; no push service
+may take more than its share of the threads, and one that keeps timing out gets the rest of its
+pushes in a later sweep, so a hanging service never holds up the others.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -19,7 +21,7 @@ from sqlalchemy import and_, delete, or_, update
 from sqlmodel import Session, select
 
 from hub.db import utcnow
-from hub.notifications import prefs, push, vapid
+from hub.notifications import endpoints, prefs, push, vapid
 from hub.notifications.models import (
     DeliveryStatus,
     Notification,
@@ -34,6 +36,8 @@ log = logging.getLogger("hub.push")
 BATCH = 1000
 CLAIM_FOR = timedelta(minutes=5)  # a sender that dies mid-send gives its deliveries back after this
 MAX_BACKOFF = 3600.0
+HOST_TIMEOUTS = 2  # a push service that timed out this often in a sweep gets the rest later
+LATER = timedelta(minutes=1)  # when the pushes put back for a hanging service are due again
 
 Sender = Callable[[push.Message], push.Outcome]
 
@@ -163,14 +167,46 @@ def _subscription_info(sub: PushSubscription) -> dict:
 def send_all(
     batch: Iterable[tuple[int, push.Message | None]], sender: Sender, pool_size: int
 ) -> dict[int, push.Outcome]:
-    """Send concurrently; a gone device answers 410 without a request."""
+    """Send concurrently; a gone device answers 410 without a request.
+
+    Each push service (host and port) gets at most three quarters of the threads while another
+    one has pushes waiting, and after HOST_TIMEOUTS timeouts its remaining pushes are put back
+    untried (`push.LATER`).
+    """
     batch = list(batch)
     outcomes = {delivery_id: push.Outcome(410) for delivery_id, msg in batch if msg is None}
-    work = [(delivery_id, msg) for delivery_id, msg in batch if msg is not None]
-    if work:
-        with ThreadPoolExecutor(max_workers=max(1, min(pool_size, len(work)))) as pool:
-            for delivery_id, outcome in zip([d for d, _ in work], pool.map(sender, [m for _, m in work]), strict=True):
-                outcomes[delivery_id] = outcome
+    queues: dict[str, deque[tuple[int, push.Message]]] = defaultdict(deque)
+    for delivery_id, msg in batch:
+        if msg is not None:
+            queues[push.host(msg)].append((delivery_id, msg))
+    if not queues:
+        return outcomes
+    workers = max(1, min(pool_size, sum(len(q) for q in queues.values())))
+    share = workers if len(queues) == 1 else max(1, workers * 3 // 4)
+    busy: Counter[str] = Counter()
+    timeouts: Counter[str] = Counter()
+    running: dict[Future, tuple[str, int]] = {}
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        while queues or running:
+            for host in list(queues):
+                waiting = queues[host]
+                if timeouts[host] >= HOST_TIMEOUTS:
+                    outcomes.update((delivery_id, push.Outcome(None, problem=push.LATER)) for delivery_id, _ in waiting)
+                    waiting.clear()
+                while waiting and busy[host] < share and len(running) < workers:
+                    delivery_id, msg = waiting.popleft()
+                    running[pool.submit(sender, msg)] = (host, delivery_id)
+                    busy[host] += 1
+                if not waiting:
+                    del queues[host]
+            if not running:
+                continue
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                host, delivery_id = running.pop(future)
+                busy[host] -= 1
+                outcomes[delivery_id] = outcome = future.result()
+                timeouts[host] += outcome.timed_out
     return outcomes
 
 
@@ -186,8 +222,12 @@ def record(session: Session, outcomes: dict[int, push.Outcome], now: datetime, *
     reached: set[int] = set()
     for delivery in deliveries:
         outcome = outcomes[delivery.id]
-        delivery.last_code = outcome.code
         delivery.claimed_until = None
+        if outcome.later:  # never tried: given back as it was, for a later sweep
+            delivery.status, delivery.next_attempt_at = DeliveryStatus.PENDING, now + LATER
+            delivery.attempts -= 1
+            continue
+        delivery.last_code = outcome.code
         if outcome.delivered:
             delivery.status, delivery.sent_at = DeliveryStatus.SENT, now
             if delivery.subscription_id is not None:
@@ -199,11 +239,11 @@ def record(session: Session, outcomes: dict[int, push.Outcome], now: datetime, *
         elif outcome.retryable and delivery.attempts < max_attempts:
             delivery.status = DeliveryStatus.PENDING
             delivery.next_attempt_at = now + timedelta(seconds=_wait(delivery.attempts, outcome.retry_after))
-            _mark_device(session, delivery.subscription_id, error=outcome.error or str(outcome.code))
+            _mark_device(session, delivery.subscription_id, error=outcome.label)
         else:
             delivery.status = DeliveryStatus.FAILED
             _log_failure(delivery, outcome)
-            _mark_device(session, delivery.subscription_id, error=outcome.error or str(outcome.code))
+            _mark_device(session, delivery.subscription_id, error=outcome.label)
     session.flush()
     if reached:
         session.exec(
@@ -223,7 +263,9 @@ def _wait(attempts: int, retry_after: float | None) -> float:
 
 
 def _log_failure(delivery: PushDelivery, outcome: push.Outcome) -> None:
-    if outcome.code in (400, 413):
+    if outcome.problem == push.REFUSED:
+        log.error("push %s refused before sending: %s", delivery.id, outcome.error)
+    elif outcome.code in (400, 413):
         log.error("push %s refused as malformed or too large (%s): a bug", delivery.id, outcome.error)
     elif outcome.code in (401, 403):
         log.error("push %s refused (%s): check the VAPID key and subject", delivery.id, outcome.error)
@@ -277,7 +319,7 @@ def deliver_push(session: Session, now: datetime | None = None, *, sender: Sende
         return {"fanned": fanned} if fanned else {}
     http = None
     if sender is None:
-        http = push.http_session(config["PUSH_POOL_SIZE"])
+        http = push.http_session(config["PUSH_POOL_SIZE"], endpoints.Rules.of(config))
         subject = config["VAPID_SUBJECT"]
 
         def sender(msg: push.Message) -> push.Outcome:

@@ -3,6 +3,10 @@
 Every call gets a fresh VAPID claims dict (pywebpush writes `aud` and `exp` into the one it is
 given), an explicit TTL (the default of 0 drops a reminder to a phone that is offline), an
 urgency and a topic. Nothing raises: every failure comes back as an `Outcome`.
+
+Pushes leave only through hub.core.outbound's guarded session, to an endpoint the allow-list
+in hub/notifications/endpoints.py takes (checked again here: a subscription saved before a
+rule changed is never requested).
 """
 
 from __future__ import annotations
@@ -14,12 +18,14 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
 
 import requests
 from py_vapid import Vapid02
 from pywebpush import WebPushException, webpush
-from requests.adapters import HTTPAdapter
 
+from hub.core import outbound
+from hub.notifications.endpoints import Rules
 from hub.notifications.models import Notification
 from hub.notifications.prefs import urgency
 
@@ -27,7 +33,7 @@ log = logging.getLogger("hub.push")
 
 MAX_PAYLOAD = 3 * 1024  # bytes of JSON; the protocol allows 3,993 of plaintext
 MAX_TTL = 24 * 3600
-TIMEOUT = 10  # seconds to wait for a push service
+TIMEOUT = outbound.TIMEOUT  # (connect, read) seconds: a push service answers in well under a second
 ICON = "/static/icons/icon-192.png"
 BADGE = "/static/icons/badge-72.png"
 
@@ -43,11 +49,20 @@ class Message:
     topic: str
 
 
+# Why no status came back (Outcome.problem).
+TIMED_OUT = "timeout"  # the push service did not answer in time
+UNREACHABLE = "unreachable"  # no connection (refused, reset, no such host)
+REFUSED = "refused"  # its name led to an address we never connect to
+NOT_ALLOWED = "not_allowed"  # the endpoint is not on a push service we send to
+LATER = "later"  # not tried: its push service was hanging in this sweep
+
+
 @dataclass(frozen=True)
 class Outcome:
-    code: int | None  # the push service's status; None if it could not be reached
+    code: int | None  # the push service's status; None if it was not reached
     retry_after: float | None = None  # seconds, when the service asked us to wait
-    error: str | None = None
+    error: str | None = None  # for the log: the status line or the kind of failure, no body, no URL
+    problem: str | None = None  # when code is None: one of the reasons above
 
     @property
     def delivered(self) -> bool:
@@ -55,12 +70,28 @@ class Outcome:
 
     @property
     def gone(self) -> bool:
-        """The subscription no longer exists (the person unsubscribed, or the app was removed)."""
-        return self.code in (404, 410)
+        """The subscription no longer exists (the person unsubscribed, or the app was removed),
+        or it points somewhere we never send to."""
+        return self.code in (404, 410) or self.problem == NOT_ALLOWED
 
     @property
     def retryable(self) -> bool:
-        return self.code is None or self.code == 429 or self.code >= 500
+        if self.code is None:
+            return self.problem in (None, TIMED_OUT, UNREACHABLE)
+        return self.code == 429 or self.code >= 500
+
+    @property
+    def later(self) -> bool:
+        return self.problem == LATER
+
+    @property
+    def timed_out(self) -> bool:
+        return self.problem == TIMED_OUT
+
+    @property
+    def label(self) -> str:
+        """What the device row keeps: a status or a kind of failure, never the remote answer."""
+        return self.problem or f"HTTP {self.code}"
 
 
 def payload(notification: Notification) -> str:
@@ -107,16 +138,21 @@ def message(notification: Notification, subscription_info: dict, now: datetime) 
     )
 
 
-def http_session(pool_size: int) -> requests.Session:
-    """One HTTP session shared by all sending threads, with a connection pool as big as they are."""
-    session = requests.Session()
-    adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    return session
+def host(msg: Message) -> str:
+    """The push service a message goes to (host and port), for sharing the senders fairly."""
+    return urlsplit(str(msg.subscription.get("endpoint") or "")).netloc.lower()
 
 
-def send(vapid: Vapid02, subject: str, msg: Message, http: requests.Session) -> Outcome:
+def http_session(pool_size: int, rules: Rules) -> outbound.GuardedSession:
+    """One guarded HTTP session shared by all sending threads, with a connection pool as big as they are."""
+    return outbound.GuardedSession(
+        rules.allows, loopback_hosts=rules.loopback_hosts, pool_size=pool_size, timeout=TIMEOUT
+    )
+
+
+def send(vapid: Vapid02, subject: str, msg: Message, http: outbound.GuardedSession) -> Outcome:
+    if not http.allow(str(msg.subscription.get("endpoint") or "")):
+        return Outcome(None, error="endpoint not on an allowed push service", problem=NOT_ALLOWED)
     try:
         response = webpush(
             subscription_info=msg.subscription,
@@ -131,18 +167,22 @@ def send(vapid: Vapid02, subject: str, msg: Message, http: requests.Session) -> 
     except WebPushException as exc:
         response = exc.response
         if response is None:
-            return Outcome(None, error=str(exc)[:200])
+            return Outcome(None, error="push could not be sent", problem=UNREACHABLE)
         return Outcome(response.status_code, retry_after(response.headers.get("Retry-After")), _reason(response))
-    except requests.RequestException as exc:
-        return Outcome(None, error=f"{type(exc).__name__}: {exc}"[:200])
+    except outbound.Refused as exc:
+        return Outcome(None, error=exc.reason, problem=REFUSED)
+    except requests.Timeout as exc:
+        return Outcome(None, error=type(exc).__name__, problem=TIMED_OUT)
+    except requests.RequestException as exc:  # the message names the URL, and so the token: not kept
+        return Outcome(None, error=type(exc).__name__, problem=UNREACHABLE)
     except Exception as exc:  # a bad key in a subscription, say: never crash the sender
         log.exception("push could not be prepared")
-        return Outcome(400, error=f"{type(exc).__name__}: {exc}"[:200])
+        return Outcome(400, error=type(exc).__name__)
     return Outcome(response.status_code)
 
 
 def _reason(response: requests.Response) -> str:
-    return f"{response.status_code} {response.reason or ''} {response.text[:120]}".strip()
+    return f"{response.status_code} {response.reason or ''}".strip()
 
 
 def retry_after(value: str | None) -> float | None:

@@ -12,11 +12,25 @@ from hub.accounts.models import Role, User
 from hub.db import after_commit, get_session, job_session
 from hub.errors import Invalid
 from hub.htmx import hx_redirect, render
-from hub.notifications import devices, jobs, prefs, services, vapid
+from hub.security import limiter
+from hub.notifications import devices, endpoints, jobs, prefs, services, vapid
 from hub.notifications.forms import DeviceNameForm, PreferencesForm
 from hub.notifications.models import NotificationPreference
 
 bp = Blueprint("notifications", __name__)
+
+# Per person, and per address (generously: a whole youth club may share one).
+SUBSCRIBE_LIMIT, SUBSCRIBE_LIMIT_ADDRESS = "20/hour", "60/hour"
+TEST_LIMIT, TEST_LIMIT_ADDRESS = "5 per 10 minutes; 20 per day", "30 per 10 minutes; 100 per day"
+
+
+def _person() -> str:
+    return f"person:{current_user.id}"
+
+
+def _added(response) -> bool:
+    """Only a device new to the person counts against the limit (push.js confirms its phone often)."""
+    return response.status_code == 201
 
 
 def categories_for(user: User) -> list[str]:
@@ -100,13 +114,15 @@ def _json_error(error: Invalid):
 
 @bp.route("/push/subscriptions", methods=["POST"])
 @login_required
+@limiter.limit(SUBSCRIBE_LIMIT, key_func=_person, deduct_when=_added)
+@limiter.limit(SUBSCRIBE_LIMIT_ADDRESS, deduct_when=_added)
 def subscribe():
     data = request.get_json(silent=True)
     if not isinstance(data, dict) or not isinstance(data.get("keys"), dict):
         return _json_error(devices.bad_subscription())
     keys = data["keys"]
     try:
-        sub = devices.subscribe(
+        sub, added = devices.subscribe(
             get_session(),
             current_user,
             endpoint=str(data.get("endpoint") or ""),
@@ -114,11 +130,11 @@ def subscribe():
             auth=str(keys.get("auth") or ""),
             name=str(data.get("name") or devices.guess_name(request.headers.get("User-Agent", ""))),
             login_token=current_user.get_id(),
-            allow_http=not current_app.config["PRODUCTION"],
+            rules=endpoints.Rules.of(current_app.config),
         )
     except Invalid as error:
         return _json_error(error)
-    return jsonify(id=sub.id, name=sub.name), 201
+    return jsonify(id=sub.id, name=sub.name), 201 if added else 200
 
 
 @bp.route("/push/unsubscribe", methods=["POST"])
@@ -141,6 +157,8 @@ def rename(sub_id: int):
 
 @bp.route("/push/subscriptions/<int:sub_id>/test", methods=["POST"])
 @login_required
+@limiter.limit(TEST_LIMIT, key_func=_person)
+@limiter.limit(TEST_LIMIT_ADDRESS)
 def test(sub_id: int):
     devices.send_test(get_session(), current_user, sub_id)
     if current_app.config["PUSH_SEND_NOW"]:

@@ -79,6 +79,8 @@ def process_env(db_url: str) -> dict:
         HUB_ARGON2_MEMORY_COST="1024",
         HUB_PUSH_SWEEP_SECONDS=str(SWEEPS),
         HUB_REMINDER_SWEEP_SECONDS=str(SWEEPS),
+        HUB_PUSH_ALLOWED_HOSTS="127.0.0.1",  # the local push service of the test, on its free port
+        HUB_PUSH_ALLOW_LOOPBACK="true",
         PYTHONUNBUFFERED="1",
     )
     return env

@@ -52,6 +52,8 @@ def start_scheduler(db_url: str, log: Path) -> subprocess.Popen:
         "HUB_SECRET_KEY": "test-secret",
         "HUB_VAPID_PRIVATE_KEY": TEST_VAPID_PEM.decode(),
         "HUB_PUSH_SWEEP_SECONDS": str(SWEEP),
+        "HUB_PUSH_ALLOWED_HOSTS": "127.0.0.1",  # the local push service, on its free port
+        "HUB_PUSH_ALLOW_LOOPBACK": "true",
     }
     flask = Path(sys.executable).parent / "flask"
     return subprocess.Popen(
