@@ -10,8 +10,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config: dict | None = None) -> Flask:
-    """Build the app: config → db → security → login → i18n → blueprints → cli."""
-    from hub import cli, db, errors, htmx, i18n, security
+    """Build the app: config → logs → db → security → login → i18n → blueprints → cli."""
+    from hub import cli, db, errors, htmx, i18n, logs, security
     from hub.accounts import auth
     from hub.accounts.passkey_views import bp as passkeys_bp
     from hub.accounts.second_factor_views import bp as second_factor_bp
@@ -59,6 +59,7 @@ def create_app(config: dict | None = None) -> Flask:
     settings.finish(app.config, Path(app.instance_path))
 
     input_filter.init_app(app)  # text comes in clean: no NUL for PostgreSQL to refuse
+    logs.init_app(app)  # first: nothing below may log a secret in clear
     converters.init_app(app)  # before any blueprint adds a rule with <int:…>
     db.init_app(app)
     security.init_app(app)

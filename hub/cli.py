@@ -79,9 +79,11 @@ def init_app(app: Flask) -> None:
         """Run the scheduler process (reminders, housekeeping). Safe to start twice."""
         import logging
 
+        from hub import logs
         from hub.scheduler import runner
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        logs.install()  # the handler basicConfig just added, too
         runner.run(app, heartbeat=heartbeat, lease_seconds=lease_seconds)
 
     @app.cli.command("vapid")

@@ -47,11 +47,13 @@ class UTCDateTime(TypeDecorator):
 
 def make_engine(url: str) -> Engine:
     """An engine with the connection settings Ungehub relies on."""
+    # A failed statement's error names its statement but never its values (names, e-mails,
+    # message text), so a traceback in the log carries no one's personal data.
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, hide_parameters=True)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, hide_parameters=True)
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -103,5 +103,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
-        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        # The route's rule (/welcome/<token>), not the path: a path can hold the token itself.
+        route = request.url_rule.rule if request.url_rule else "(no route)"
+        app.logger.exception("Unhandled error on %s %s", request.method, route)
         return render_error(500)

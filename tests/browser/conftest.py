@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import gettext
 import os
+import re
 import shutil
 import signal
 import socket
@@ -33,6 +34,7 @@ from pathlib import Path
 
 import pytest
 
+from hub.demo import PEOPLE
 from tests.conftest import TEST_VAPID_PEM
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -112,6 +114,8 @@ class AppServer:
         self.process = subprocess.Popen(
             [
                 str(BIN / "gunicorn"),
+                "-c",
+                "python:hub.gunicorn_conf",  # production's access log, so its privacy is tested too
                 "-w",
                 "2",
                 "-b",
@@ -178,6 +182,15 @@ class AppServer:
             time.sleep(0.05)
         pytest.fail(f"port {self.port} still answers after the server was stopped", pytrace=False)
 
+    def check_log_is_private(self) -> None:
+        """No demo person's name or e-mail, key in a path or query value in anything it logged."""
+        written = self.log.read_text(errors="replace")
+        leaks = [secret for email, name, *_ in PEOPLE for secret in (email, name) if secret in written]
+        leaks += re.findall(r"/(?:welcome|scan)/(?!\[redacted\])[^\s\"/?]+", written)
+        leaks += re.findall(r"\?[^\s\"]*=[^\s\"]*", written)
+        if leaks:
+            pytest.fail(f"the server's log holds {sorted(set(leaks))}:\n{self.log_tail()}", pytrace=False)
+
     def log_tail(self, lines: int = 40) -> str:
         try:
             return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
@@ -221,6 +234,7 @@ def live_server(demo_database, tmp_path_factory, browser):
     server = _serve(demo_database, tmp_path_factory.mktemp("ungehub-shared"))
     yield server
     server.stop()
+    server.check_log_is_private()
 
 
 @pytest.fixture
