@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from hub.accounts.models import User
 from hub.audit.models import ACTION_NAMES, AREA_NAMES, Action, Area, AuditEntry
 from hub.audit.services import kind_label
-from hub.core.forms import optional_id
+from hub.core.forms import optional_id, whole_number
 
 PAGE_SIZE = 50
 MAX_PAGE = 10_000
@@ -94,7 +94,7 @@ def parse(args: Mapping[str, str]) -> Parsed:
     if since and until and since > until:
         errors["until"] = str(_l("The end date must be on or after the start date."))
     page_raw = (args.get("page") or "1").strip()
-    page = int(page_raw) if page_raw.isascii() and page_raw.isdigit() and 0 < int(page_raw) <= MAX_PAGE else None
+    page = whole_number(page_raw, minimum=1, maximum=MAX_PAGE)
     if page is None:
         errors["page"] = str(_l("That page does not exist."))
     filters = Filters(

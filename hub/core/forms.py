@@ -1,8 +1,32 @@
-"""What every form shares: ids read safely, and a service's field messages beside the fields."""
+"""What every form shares: ids and numbers read safely, and a service's field messages beside
+the fields.
+
+Every id and count from a query string or a form goes through here: `int()` reads "٣" as 3,
+"1_0" as 10 and 10^20 as itself, which PostgreSQL then refuses to compare with a 32-bit
+column (a 500), and it gives up on 5000 digits with a ValueError. So only plain ASCII digits
+count, and only up to a bound.
+"""
 
 from __future__ import annotations
 
+from flask import request
+from flask_babel import lazy_gettext as _l
+from wtforms import IntegerField
+
 from hub.db import MAX_ID
+
+TOO_BIG = _l("That number is too big.")
+
+
+def whole_number(value, *, minimum: int = 0, maximum: int = MAX_ID) -> int | None:
+    """A whole number from `minimum` to `maximum` (within 32 bits) in plain digits, signed only
+    when `minimum` is below 0; None for anything else (empty, a word, "1e5", "²", 10^20)."""
+    text = str(value).strip() if value is not None else ""
+    digits = text[1:] if minimum < 0 and text.startswith(("-", "+")) else text
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > len(str(MAX_ID)):
+        return None
+    number = -int(digits) if text.startswith("-") else int(digits)
+    return number if minimum <= number <= maximum else None
 
 
 def optional_id(value) -> int | None:
@@ -13,11 +37,24 @@ def optional_id(value) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
     else:
-        text = str(value).strip()
-        if not (text.isascii() and text.isdigit()):  # int() would read "٣" as 3 and "1_0" as 10
-            return -1
-        number = int(text)
-    return number if 0 < number <= MAX_ID else -1
+        number = whole_number(value)
+    return number if number is not None and 0 < number <= MAX_ID else -1
+
+
+def arg_id(name: str) -> int | None:
+    """The id in the query string's `name`, read by `optional_id`."""
+    return optional_id(request.args.get(name))
+
+
+class WholeNumberField(IntegerField):
+    """An IntegerField whose number fits the database's 32 bits; past that it is the field's
+    error (422), as a word is, instead of a number the database refuses (500)."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not -MAX_ID <= self.data <= MAX_ID:
+            self.data = None
+            raise ValueError(str(TOO_BIG))
 
 
 class ServiceErrors:

@@ -14,7 +14,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -24,7 +23,7 @@ from wtforms import (
 )
 from wtforms.validators import Optional
 
-from hub.core.forms import ServiceErrors, optional_id
+from hub.core.forms import ServiceErrors, WholeNumberField, optional_id
 from hub.credits.manage import OFFER_ICONS, AllotmentInput, GrantInput, OfferInput, Recipients
 from hub.credits.models import OFFER_CATEGORY_LABELS, Audience, EntryKind, OfferKind, Partner
 
@@ -71,8 +70,8 @@ def new_key() -> str:
     return uuid.uuid4().hex
 
 
-def _number(label, **kwargs) -> IntegerField:
-    return IntegerField(label, validators=[Optional()], invalid_value_message=WHOLE_NUMBER, **kwargs)
+def _number(label, **kwargs) -> WholeNumberField:
+    return WholeNumberField(label, validators=[Optional()], invalid_value_message=WHOLE_NUMBER, **kwargs)
 
 
 def _choices(labels: dict) -> list[SelectChoice]:

@@ -18,6 +18,7 @@ from hub.accounts.models import Role, TokenPurpose, User
 from hub.audit import services as audit
 from hub.audit.models import Area as AuditArea
 from hub.core.export import csv_download
+from hub.core.forms import arg_id
 from hub.core.links import public_url
 from hub.core.qr import qr_svg
 from hub.credits import manage, staff_queries, stats, vouchers
@@ -424,8 +425,8 @@ def invite_partner():
     db = get_session()
     form = PartnerInviteForm()
     form.set_partners(staff_queries.partners(db))
-    if request.method == "GET" and request.args.get("partner", type=int):
-        form.partner_id.data = request.args.get("partner", type=int)
+    if request.method == "GET" and request.args.get("partner"):
+        form.partner_id.data = arg_id("partner")
     if form.validate_on_submit():
         try:
             user, token = accounts.invite(

@@ -14,7 +14,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
-    IntegerField,
     SelectChoice,
     SelectField,
     StringField,
@@ -24,7 +23,7 @@ from wtforms.validators import Optional
 from wtforms.widgets import HiddenInput
 
 from hub.accounts.models import User
-from hub.core.forms import ServiceErrors, optional_id
+from hub.core.forms import ServiceErrors, WholeNumberField, optional_id
 from hub.events.manage import EventInput
 from hub.events.models import CATEGORY_LABELS, Visibility
 
@@ -46,8 +45,8 @@ def strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-def _number(label, **kwargs) -> IntegerField:
-    return IntegerField(label, validators=[Optional()], invalid_value_message=WHOLE_NUMBER, **kwargs)
+def _number(label, **kwargs) -> WholeNumberField:
+    return WholeNumberField(label, validators=[Optional()], invalid_value_message=WHOLE_NUMBER, **kwargs)
 
 
 def _moment(label) -> DateTimeLocalField:
@@ -100,7 +99,7 @@ class EventForm(ServiceErrors, FlaskForm):
 
 class NewEventForm(EventForm):
     repeat_weeks = _number(_l("Repeat every week for this many more weeks"), default=0)
-    proposal_id = IntegerField(widget=HiddenInput(), validators=[Optional()], invalid_value_message=WHOLE_NUMBER)
+    proposal_id = WholeNumberField(widget=HiddenInput(), validators=[Optional()], invalid_value_message=WHOLE_NUMBER)
 
     def to_input(self) -> EventInput:
         data = super().to_input()

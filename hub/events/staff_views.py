@@ -16,6 +16,7 @@ from hub.accounts.models import Role, User
 from hub.audit import services as audit
 from hub.audit.models import Area as AuditArea
 from hub.core.export import csv_download
+from hub.core.forms import arg_id, optional_id, whole_number
 from hub.db import MAX_ID, get_session, utcnow, writes
 from hub.errors import DomainError, Invalid
 from hub.events import attendance as checkins
@@ -66,11 +67,11 @@ def index():
 def _prefill() -> tuple[manage.EventInput, Proposal | None]:
     """A blank event, a copy a week later (?duplicate=) or a young person's proposal (?proposal=)."""
     db = get_session()
-    if request.args.get("duplicate", type=int):
-        event = get_event_or_404(request.args.get("duplicate", type=int))
+    if duplicate := arg_id("duplicate"):
+        event = get_event_or_404(duplicate)
         return manage.duplicate_event(db, actor=current_user, event_id=event.id, tz=local_tz()), None
-    if request.args.get("proposal", type=int):
-        proposal = get_or_404(Proposal, request.args.get("proposal", type=int))
+    if proposal_id := arg_id("proposal"):
+        proposal = get_or_404(Proposal, proposal_id)
         data = manage.EventInput(title=proposal.title[:120], description=proposal.what[:2000], proposal_id=proposal.id)
         return data, proposal
     return manage.EventInput(), None
@@ -276,8 +277,8 @@ def undo_check_in(booking_id: int):
 def walk_in(event_id: int):
     db = get_session()
     event = get_event_or_404(event_id)
-    user_id = request.form.get("user_id", type=int)
-    if user_id is None or not 0 < user_id <= MAX_ID:  # past 32 bits the database refuses to look
+    user_id = optional_id(request.form.get("user_id"))
+    if user_id in (None, -1):  # -1: not an id (a word, or past the 32 bits the database takes)
         raise Invalid("person_required", _("Choose a young person from the search."))
     booking = checkins.add_walk_in(db, actor=current_user, event_id=event.id, user_id=user_id)
     _booking_changed(booking, "booking.walk_in")
@@ -298,7 +299,7 @@ def walk_in(event_id: int):
 def anonymous_walk_ins(event_id: int):
     db = get_session()
     event = get_event_or_404(event_id)
-    delta = request.form.get("delta", type=int)
+    delta = whole_number(request.form.get("delta"), minimum=-MAX_ID)
     if delta is None:
         raise Invalid("delta_required", _("Add or take away one person."))
     event = checkins.change_anonymous_walk_ins(db, actor=current_user, event_id=event.id, delta=delta)
@@ -314,11 +315,7 @@ def anonymous_walk_ins(event_id: int):
 def assign_companion(booking_id: int):
     db = get_session()
     booking = get_or_404(Booking, booking_id)
-    raw = (request.form.get("companion_user_id") or "").strip()
-    # Only a short run of ASCII digits that can be an id: int() refuses "²" and 5000 digits, and
-    # the database refuses ids past 32 bits.
-    is_id = raw.isascii() and raw.isdigit() and len(raw) <= 10 and int(raw) <= MAX_ID
-    companion_id = int(raw) if is_id else (None if not raw else -1)
+    companion_id = optional_id(request.form.get("companion_user_id"))
     try:
         checkins.assign_companion(db, actor=current_user, booking_id=booking.id, companion_user_id=companion_id)
     except DomainError as error:
@@ -336,7 +333,7 @@ def _scan_context(code: str, error: str | None = None) -> dict:
     db, now = get_session(), utcnow()
     booking = checkins.find_ticket(db, code)
     event = db.get(Event, booking.event_id)
-    expected = request.args.get("event", type=int)
+    expected = arg_id("event")
     local_day = now.astimezone(local_tz()).date()
     audit.record(db, actor=current_user, young_id=booking.user_id, area=AuditArea.BOOKINGS, object_id=booking.id)
     return {
@@ -368,7 +365,7 @@ def scan_check_in(code: str):
     db = get_session()
     try:
         booking = checkins.check_in_by_code(
-            db, actor=current_user, code=code, event_id=request.args.get("event", type=int)
+            db, actor=current_user, code=code, event_id=arg_id("event")
         )
     except DomainError as error:
         if error.status == 404:
@@ -376,7 +373,7 @@ def scan_check_in(code: str):
         return render("staff_events/scan.html", status=error.status, **_scan_context(code, error.message))
     _booking_changed(booking, "booking.check_in")
     flash(_("Checked in. Welcome!"), "success")
-    return hx_redirect(url_for(".scan", code=code, event=request.args.get("event", type=int)))
+    return hx_redirect(url_for(".scan", code=code, event=arg_id("event")))
 
 
 # --- numbers ---------------------------------------------------------------------------------

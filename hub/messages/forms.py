@@ -10,8 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectChoice, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from hub.core.forms import ServiceErrors
-from hub.db import MAX_ID
+from hub.core.forms import ServiceErrors, optional_id
 from hub.messages.models import TOPIC_LABELS
 from hub.messages.services import BODY_MAX
 
@@ -88,8 +87,7 @@ class NewConversationForm(MessageForm):
         """None for the hub staff; a person's id; -1 for anything else (the service says no)."""
         if self.to.data == HUB:
             return None
-        raw = self.to.data or ""
-        return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 10 and int(raw) <= MAX_ID else -1
+        return optional_id(self.to.data) or -1
 
 
 class ToYoungForm(MessageForm):

@@ -9,7 +9,6 @@ from wtforms import (
     BooleanField,
     Form,
     FormField,
-    IntegerField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -21,7 +20,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from hub.accounts.models import User
-from hub.core.forms import ServiceErrors
+from hub.core.forms import ServiceErrors, WholeNumberField, optional_id
 from hub.messages.models import TOPIC_LABELS, Topic
 from hub.messages.services import BODY_MAX
 from hub.messages.settings import CrisisLineInput
@@ -58,8 +57,8 @@ class Checkboxes(SelectMultipleField):
 
 
 class TopicForm(Form):
-    staff = Checkboxes(_l("Handled by"), coerce=int, validate_choice=False)
-    norm = IntegerField(_l("Answer within (opening hours)"), invalid_value_message=WHOLE_NUMBER)
+    staff = Checkboxes(_l("Handled by"), coerce=optional_id, validate_choice=False)
+    norm = WholeNumberField(_l("Answer within (opening hours)"), invalid_value_message=WHOLE_NUMBER)
 
 
 class DayForm(Form):
@@ -121,7 +120,7 @@ class CrisisLineForm(ServiceErrors, FlaskForm):
     opens = _time(_l("Opens"))
     closes = _time(_l("Closes"))
     active = BooleanField(_l("Shown to young people"))
-    position = IntegerField(
+    position = WholeNumberField(
         _l("Order on the list (lowest first)"), validators=[Optional()], invalid_value_message=WHOLE_NUMBER
     )
 

@@ -14,7 +14,8 @@ from hub.access import get_or_404
 from hub.accounts.auth import roles_required
 from hub.accounts.models import Role, User
 from hub.core.export import csv_download
-from hub.db import MAX_ID, get_session, utcnow, writes
+from hub.core.forms import optional_id, whole_number
+from hub.db import get_session, utcnow, writes
 from hub.errors import DomainError, Invalid
 from hub.htmx import hx_redirect, is_partial, render
 from hub.messages import hours, inbox, services, settings, stats
@@ -103,9 +104,8 @@ def duty():
             settings.go_off_duty(db, actor=current_user)
             flash(_("You are off duty."), "success")
         else:
-            # ASCII digits only, and few: int() refuses "²" and thousands of digits.
-            short_number = choice.isascii() and choice.isdigit() and len(choice) <= 4
-            hours_on = None if choice == "today" else int(choice) if short_number else -1
+            number = whole_number(choice, maximum=9999)
+            hours_on = None if choice == "today" else -1 if number is None else number
             shift = settings.go_on_duty(db, actor=current_user, hours=hours_on)
             flash(_("You are on duty until %(time)s.", time=_local_time(shift.until)), "success")
     except Invalid as error:
@@ -215,9 +215,7 @@ def assign(conversation_id: int):
     db = get_session()
     found = _conversation_or_404(conversation_id)
     raw = (request.form.get("assignee") or "").strip()
-    # Only a short run of ASCII digits that can be an id (int() refuses "²"; the database, ids past 32 bits).
-    is_id = raw.isascii() and raw.isdigit() and len(raw) <= 10 and int(raw) <= MAX_ID
-    assignee_id = current_user.id if raw == "me" else int(raw) if is_id else None if not raw else -1
+    assignee_id = current_user.id if raw == "me" else optional_id(raw)
     try:
         inbox.assign_conversation(db, actor=current_user, conversation_id=found.id, assignee_id=assignee_id)
     except DomainError as error:

@@ -15,7 +15,8 @@ from hub.accounts.auth import roles_required
 from hub.accounts.models import Role, User
 from hub.audit import services as audit
 from hub.audit.models import Area as AuditArea
-from hub.db import MAX_ID, get_session, utcnow, writes
+from hub.core.forms import optional_id
+from hub.db import get_session, utcnow, writes
 from hub.errors import Conflict, Invalid, NotFound
 from hub.htmx import hx_redirect, is_partial, render
 from hub.plans import queries, services
@@ -353,8 +354,7 @@ def suggest(young_id: int):
         raise NotFound("not_found", _("We could not find that plan."))
     goal = None
     if "goal_id" in request.form:
-        goal_id = request.form.get("goal_id", type=int)
-        goal_id = goal_id if goal_id and 0 < goal_id <= MAX_ID else 0  # past 32 bits the database refuses
+        goal_id = optional_id(request.form.get("goal_id")) or -1  # empty or not an id: no goal has it
         goal = get_or_404(Goal, goal_id, visible=lambda g: g.young_id == young.id)
     form = _suggest_step_form(goal.id) if goal else SuggestGoalForm()
     if form.validate_on_submit():

@@ -14,6 +14,7 @@ from sqlalchemy import Index
 from sqlmodel import Field, Session, SQLModel, select
 
 from hub.accounts.models import User, utc_column
+from hub.core.forms import optional_id
 from hub.db import MAX_ID, utcnow
 from hub.errors import Forbidden, Invalid, NotFound
 from hub.proposals import services as proposals
@@ -124,8 +125,8 @@ def _checked(session: Session, title: str, you_said: str, we_did: str, proposal_
     }
     raw = str(proposal_id).strip() if proposal_id is not None else ""
     if raw:
-        ident = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 10 and int(raw) <= MAX_ID else None
-        if ident is None or session.get(Proposal, ident) is None:
+        ident = optional_id(raw)
+        if session.get(Proposal, ident) is None:
             errors["proposal_id"] = str(_l("Choose one of the ideas, or none."))
         values["proposal_id"] = ident
     if errors:
