@@ -1,8 +1,8 @@
 """The one HTTP client for requests the server makes to URLs it was given (push endpoints, and
 any later webhook): it never reaches an address of its own network.
 
-The caller says which URLs it sends to (`allow`, checked again on every request); this module makes sure the request then goes
-only there, and only to a public address:
+The caller says which URLs it sends to (`allow`, checked again on every request); this module
+makes sure the request then goes only there, and only to a public address:
 
 * the host is resolved once per connection, every address it resolves to is checked, and the
   socket connects to exactly that checked address (so DNS that changes between the check and

@@ -35,7 +35,9 @@ def bad_subscription() -> Invalid:
 def not_a_push_service() -> Invalid:
     return Invalid(
         "push_service_refused",
-        str(_l("Notifications can only go through your browser's own push service, so this phone could not be set up.")),
+        str(
+            _l("Notifications can only go through your browser's own push service, so this phone could not be set up.")
+        ),
     )
 
 

@@ -12,10 +12,10 @@ from hub.accounts.models import Role, User
 from hub.db import after_commit, get_session, job_session
 from hub.errors import Invalid
 from hub.htmx import hx_redirect, render
-from hub.security import limiter
 from hub.notifications import devices, endpoints, jobs, prefs, services, vapid
 from hub.notifications.forms import DeviceNameForm, PreferencesForm
 from hub.notifications.models import NotificationPreference
+from hub.security import limiter
 
 bp = Blueprint("notifications", __name__)
 

@@ -33,9 +33,7 @@ def subscribe(client, url: str, **environ):
 def devices_of(world, user_id: int) -> list[PushSubscription]:
     with world() as s:
         return list(
-            s.exec(
-                select(PushSubscription).where(PushSubscription.user_id == user_id).order_by(PushSubscription.id)
-            )
+            s.exec(select(PushSubscription).where(PushSubscription.user_id == user_id).order_by(PushSubscription.id))
         )
 
 
@@ -170,9 +168,7 @@ def test_test_pushes_are_limited_per_person_and_the_page_says_so(app, client, lo
     for _ in range(5):
         assert client.post(f"/push/subscriptions/{sub_id}/test").status_code == 303
 
-    boosted = client.post(
-        f"/push/subscriptions/{sub_id}/test", headers={"HX-Request": "true", "HX-Boosted": "true"}
-    )
+    boosted = client.post(f"/push/subscriptions/{sub_id}/test", headers={"HX-Request": "true", "HX-Boosted": "true"})
 
     assert boosted.status_code == 429
     page = boosted.get_data(as_text=True)
