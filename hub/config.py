@@ -157,6 +157,9 @@ def load(instance_path: Path, environ=None) -> dict:
         "REMEMBER_LIFETIME": env.number("REMEMBER_LIFETIME", 30 * 24 * 60, low=1),
         "INVITE_LIFETIME": env.number("INVITE_LIFETIME", 7 * 24 * 60, low=1),
         "RESET_LIFETIME": env.number("RESET_LIFETIME", 60, low=1),
+        # How long at most, in seconds, a phone shows its copy of the wallet or the plan with no
+        # connection; never past the moment the login would end (hub/wallet/keep.py). Tests shorten it.
+        "OFFLINE_KEEP_SECONDS": env.number("OFFLINE_KEEP_SECONDS", 12 * 3600, low=1, high=14 * 24 * 3600),
         "MAIL_SERVER": env.text("MAIL_SERVER"),
         "MAIL_PORT": env.number("MAIL_PORT", 587, low=1, high=65535),
         "MAIL_USERNAME": env.text("MAIL_USERNAME"),

@@ -12,10 +12,13 @@
  *   it can be read offline once loaded (the page says "as of <time>"; a copy served says
  *   data-copy="kept", and the page then says how old it is). The wallet is also refreshed in the
  *   background when a logged-in page asks (static/js/wallet.js) and the copy is older than
- *   WALLET_REFRESH_AFTER, or a form was sent since (it may have booked or bought something). The copies go on logout, "forget this phone" and login (whoever comes
- *   next must not read them), when the server answers with a redirect (logged out), and after
- *   PRIVATE_MAX_AGE; a 403/404 drops that page's copy. Plan comments live on the goal pages, so
- *   they are never in it;
+ *   WALLET_REFRESH_AFTER, or a form was sent since (it may have booked or bought something).
+ *   A copy is kept only with the server's KEEP_UNTIL (hub/wallet/keep.py: never after the login
+ *   would end if the person did nothing more), and shown only until then: past it, the plain
+ *   offline page. The copies go on logout, "forget this phone" and login (whoever comes next must
+ *   not read them), when the server answers with a redirect (logged out), and when any answer's
+ *   LOGIN header names another login than theirs ("none": logged out); a 403/404 drops that
+ *   page's copy. Plan comments live on the goal pages, so they are never in it;
  * - everything else (logged-in pages, fragments, forms): network only, never cached;
  *   a page that cannot load shows the kept wallet instead, or the offline page when there is none.
  *
@@ -30,14 +33,17 @@ const LANGUAGES = ["da", "en"];
 const LANGUAGE_KEY = "/offline-language";  // the language the person last saw, kept in PAGE_CACHE
 const PUBLIC_PAGES = new Set(["/login", "/signup", "/privacy", "/password/forgot", OFFLINE_URL]);
 // Every private copy (plan and wallet). Not versioned: a new worker keeps copies that are still
-// valid. The name is older than the wallet; kept, so an update does not drop the copies.
+// valid. The name is older than the wallet; kept, so an update does not drop the copies. (Copies
+// made before KEEP_UNTIL existed have no SHOW_UNTIL, so they are dropped the first time they are read.)
 const PRIVATE_CACHE = "private-plan";
 const PLAN_PATH = "/plan";
 const WALLET_PATH = "/wallet";
 const PRIVATE_PAGES = new Set([PLAN_PATH, WALLET_PATH]);
-const PRIVATE_MAX_AGE = 14 * 24 * 60 * 60 * 1000;  // two weeks; an older copy is stale, and goes
 const WALLET_REFRESH_AFTER = 5 * 60 * 1000;  // a logged-in page refreshes an older wallet copy
-const STORED_AT = "X-Ungehub-Stored-At";
+const KEEP_UNTIL = "X-Ungehub-Keep-Until";  // from the server: until when a copy may be shown
+const LOGIN = "X-Ungehub-Login";  // from the server: which login answered, or "none"
+const STORED_AT = "X-Ungehub-Stored-At";  // on a copy: when it was made, on this phone's clock
+const SHOW_UNTIL = "X-Ungehub-Show-Until";  // on a copy: KEEP_UNTIL, on this phone's clock
 const FORGET_PATH = "/wallet/forget";  // "forget this phone"
 // Every way of logging in or out: the last person's copies must not stay readable here.
 const LOGIN_CHANGES = new Set(["/logout", "/login", "/login/passkey", "/signup"]);
@@ -86,6 +92,11 @@ async function cacheFirst(request) {
 
 let language = null;
 
+// What an answer from the server tells the worker: the person's language, and whose login it is.
+async function learnFrom(response) {
+  await Promise.all([rememberLanguage(response), noticeLogin(response)]);
+}
+
 async function rememberLanguage(response) {
   const seen = response.headers.get("Content-Language");
   if (!seen || seen === language || !LANGUAGES.includes(seen)) return;
@@ -102,7 +113,7 @@ async function offlineLanguage() {
 async function networkFirst(request) {
   try {
     const response = await fetch(request);
-    await rememberLanguage(response);
+    await learnFrom(response);
     if (isCacheable(response) && !request.headers.get("HX-Request")) {
       (await caches.open(PAGE_CACHE)).put(request, response.clone());
     }
@@ -115,7 +126,7 @@ async function networkFirst(request) {
 async function networkOnly(request) {
   try {
     const response = await fetch(request);
-    await rememberLanguage(response);
+    await learnFrom(response);
     return response;
   } catch (error) {
     if (request.mode === "navigate") return offlineFallback();
@@ -131,6 +142,8 @@ function isPrivatePage(request, url) {
 
 // Goes up whenever the copies are forgotten: a fetch begun before must not put one back.
 let privateGeneration = 0;
+// The login of the last answer (its LOGIN header): copies are kept only of that login.
+let lastLogin = null;
 
 function storedAge(copy) {
   return Date.now() - Number(copy.headers.get(STORED_AT) || 0);
@@ -141,8 +154,11 @@ async function privateCopy(path) {
   const cache = await caches.open(PRIVATE_CACHE);
   const copy = await cache.match(path, { ignoreVary: true });
   if (!copy) return null;
-  if (storedAge(copy) < PRIVATE_MAX_AGE) return copy;
+  // Shown from when it was made (a clock set back is no way to an old copy) until SHOW_UNTIL.
+  const now = Date.now();
+  if (Number(copy.headers.get(STORED_AT)) <= now && now < Number(copy.headers.get(SHOW_UNTIL))) return copy;
   await cache.delete(path);
+  if (!(await cache.keys()).length) await caches.delete(PRIVATE_CACHE);
   return null;
 }
 
@@ -156,17 +172,47 @@ async function forgetPrivate() {
   await caches.delete(PRIVATE_CACHE);
 }
 
+// Every answer says whose login it was for: when that is not the login the copies were made in
+// (logged out: "none"; or someone else logged in, even where this worker did not see it happen,
+// e.g. after the idle timeout), the copies are not theirs to read any more.
+async function noticeLogin(response) {
+  const login = response.headers.get(LOGIN);
+  if (!login || login === lastLogin) return;
+  lastLogin = login;
+  const copies = await Promise.all([...PRIVATE_PAGES].map(privateCopy));
+  if (copies.some((copy) => copy && copy.headers.get(LOGIN) !== login)) await caches.delete(PRIVATE_CACHE);
+}
+
+// KEEP_UNTIL on this phone's clock: the time left by the server's clock (its Date header, whole
+// seconds, so a second less), from now. A phone whose clock is off keeps a copy just as long.
+function showUntil(response) {
+  const until = Date.parse(response.headers.get(KEEP_UNTIL) || "");
+  if (!until) return null;
+  const serverNow = Date.parse(response.headers.get("Date") || "") || Date.now();
+  const left = until - serverNow - 1000;
+  return left > 0 ? Date.now() + left : null;
+}
+
 async function keepPrivate(path, response, generation) {
+  const until = showUntil(response);
+  const login = response.headers.get(LOGIN);
+  if (!until || !login || login !== lastLogin) {
+    // The server did not let the phone keep this page (or it is no longer the login's answer).
+    if (await caches.has(PRIVATE_CACHE)) await (await caches.open(PRIVATE_CACHE)).delete(path);
+    return;
+  }
   const headers = new Headers(response.headers);
   headers.set(STORED_AT, String(Date.now()));
+  headers.set(SHOW_UNTIL, String(until));
   const body = await response.clone().arrayBuffer();
-  if (generation !== privateGeneration) return;  // logged out (or in) meanwhile
+  if (generation !== privateGeneration || login !== lastLogin) return;  // logged out (or in) meanwhile
   const copy = new Response(body, { status: response.status, statusText: response.statusText, headers });
   await (await caches.open(PRIVATE_CACHE)).put(path, copy);
 }
 
 // Keep a good answer; forget on a sign that it is no longer this person's to read.
 async function settlePrivate(path, response, generation) {
+  await noticeLogin(response);
   if (response.ok && response.type === "basic" && !response.redirected) {
     await keepPrivate(path, response, generation);
   } else if (response.type === "opaqueredirect" || response.redirected || response.status === 401) {
@@ -193,7 +239,7 @@ async function privateFirst(request, path) {
     if (request.mode === "navigate") return offlineFallback();
     throw error;
   }
-  await rememberLanguage(response);
+  await learnFrom(response);
   await settlePrivate(path, response, generation);
   return response;
 }
@@ -251,7 +297,7 @@ async function keepHelp(language) {
 async function helpFirst(event) {
   try {
     const response = await fetch(event.request);
-    await rememberLanguage(response);
+    await learnFrom(response);
     // Staff may have changed a number: keep the logged-out copy fresh, beside the answer.
     event.waitUntil(keepHelp(await offlineLanguage()));
     return response;

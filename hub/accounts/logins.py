@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import delete, update
@@ -41,6 +41,14 @@ def idle_timeout(user: User, remember: bool) -> timedelta:
 def lifetime(remember: bool) -> timedelta:
     key = "REMEMBER_LIFETIME" if remember else "SESSION_LIFETIME"
     return timedelta(minutes=current_app.config[key])
+
+
+def ends_at(login: UserSession, user: User, now: datetime) -> datetime:
+    """When `login`, used at `now`, ends if the person does nothing more: its idle timeout,
+    capped by its absolute lifetime. last_seen_at is stored at most every TOUCH_EVERY, so the
+    idle end is counted from no later than that: a moment early rather than late."""
+    seen = max(login.last_seen_at, now - TOUCH_EVERY)
+    return min(seen + idle_timeout(user, login.remember), login.created_at + lifetime(login.remember))
 
 
 def can_remember(user: User) -> bool:

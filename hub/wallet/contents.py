@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, time
 
 from markupsafe import Markup
 from sqlmodel import Session
@@ -25,6 +25,10 @@ from hub.messages.models import CrisisLine
 from hub.support import services as support
 
 TICKETS_KEPT = 3  # the next few: a wallet, not a calendar
+# Tomorrow's offline code is carried only from this Copenhagen time, and only when the copy may
+# still be shown after midnight: a night out still has its voucher, while a copy read earlier
+# (or by someone else) holds no code that works all of tomorrow.
+TOMORROW_FROM = time(20, 0)
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,7 @@ class KeptVoucher:
 @dataclass(frozen=True)
 class Wallet:
     made_at: datetime
+    kept_until: datetime  # the phone shows its copy offline until then (hub/wallet/keep.py)
     address: str
     week: hours.Hours
     crisis_lines: list[CrisisLine]
@@ -58,10 +63,12 @@ class Wallet:
     primary: support.PersonCard | None = None
 
 
-def build(session: Session, *, user: User, now: datetime, address: str) -> Wallet:
-    """The wallet of `user` as of `now`; only a young person has tickets, vouchers and a circle."""
+def build(session: Session, *, user: User, now: datetime, kept_until: datetime, address: str) -> Wallet:
+    """The wallet of `user` as of `now`, to be shown until `kept_until`; only a young person has
+    tickets, vouchers and a circle."""
     wallet = Wallet(
         made_at=now,
+        kept_until=kept_until,
         address=address,
         week=hours.opening_hours(session),
         crisis_lines=hours.crisis_lines(session),
@@ -73,7 +80,7 @@ def build(session: Session, *, user: User, now: datetime, address: str) -> Walle
     return replace(
         wallet,
         tickets=[Ticket(place, _ticket_qr(place.booking.ticket_code)) for place in places[:TICKETS_KEPT]],
-        vouchers=[KeptVoucher(card, _offline_codes(card, now)) for card in open_cards],
+        vouchers=[KeptVoucher(card, _offline_codes(card, now, kept_until)) for card in open_cards],
         primary=support.primary_card(session, young=user),
     )
 
@@ -88,7 +95,9 @@ def _ticket_qr(code: str) -> Markup:
     return qr_svg(public_url("staff_events.scan", code=code))
 
 
-def _offline_codes(card: credit_queries.VoucherCard, now: datetime) -> list[VoucherCode]:
+def _offline_codes(card: credit_queries.VoucherCard, now: datetime, kept_until: datetime) -> list[VoucherCode]:
+    """Today's offline code; tomorrow's too in the evening, when the copy lasts past midnight."""
+    evening = now.astimezone(vouchers.LOCAL).time() >= TOMORROW_FROM
     return [
         VoucherCode(
             code=shown.code,
@@ -97,4 +106,5 @@ def _offline_codes(card: credit_queries.VoucherCard, now: datetime) -> list[Vouc
             valid_until=shown.valid_until,
         )
         for shown in vouchers.offline_codes(card.voucher, now)
+        if shown.valid_from <= now or (evening and shown.valid_from < kept_until)
     ]
