@@ -7,6 +7,7 @@ import json
 
 import pytest
 from flask import request
+from markupsafe import Markup
 from sqlmodel import select
 
 from hub.accounts.models import User, UserSession
@@ -26,6 +27,7 @@ def test_controls_and_lone_surrogates_go_and_tab_newline_and_return_stay():
     assert clean_text("a\x00b\x01c\x1fd\x7fe\ud800f\udfffg") == "abcdefg"
     assert clean_text("linje 1\r\nlinje 2\tog\nmere") == "linje 1\r\nlinje 2\tog\nmere"
     assert clean_text("æøå 😀 \u200b \u0085") == "æøå 😀 \u200b \u0085"  # letters and Unicode's own are kept
+    assert isinstance(clean_text(Markup("<b>fed</b>")), Markup)  # a flash message in the session stays markup
 
 
 def test_json_is_cleaned_keys_and_all_at_every_depth(app):

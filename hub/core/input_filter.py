@@ -9,7 +9,8 @@ do, and stay. Removed rather than refused: a pasted text keeps the rest, and not
 
 Cleaned here: the keys and values of query strings and forms (as they are parsed), uploaded
 file names, the request headers (a User-Agent becomes a device's name), and, through the app's
-JSON provider, every string of a JSON body, keys too. A path with a control character in it
+JSON provider, every string of a JSON body, keys too (the session cookie is read by the same
+provider; what it holds was clean when it was written). A path with a control character in it
 names nothing, so it is a 404 before any view runs.
 """
 
@@ -28,8 +29,9 @@ _UNWANTED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 def clean_text(text: str) -> str:
-    """`text` without control characters (tab, newline and carriage return stay) and lone surrogates."""
-    return _UNWANTED.sub("", text)
+    """`text` without control characters (tab, newline and carriage return stay) and lone
+    surrogates; clean text comes back as it was (a `Markup` stays one)."""
+    return _UNWANTED.sub("", text) if _UNWANTED.search(text) else text
 
 
 def has_unwanted(text: str) -> bool:
