@@ -77,6 +77,8 @@ MATRIX = {
     "accounts.login": ("GET", "/login", ANYONE),
     "accounts.signup": ("GET", "/signup", ANYONE),
     "accounts.set_password": ("GET", "/welcome/not-a-real-token", set()),  # 404 for all: bad link
+    "accounts.signup_sent": ("GET", "/signup/sent", ANYONE),
+    "accounts.confirm_signup": ("GET", "/welcome/confirm/not-a-real-token", set()),  # 404 for all: bad link
     "accounts.forgot_password": ("GET", "/password/forgot", ANYONE),
     "accounts.privacy_accept": ("GET", "/privacy/accept", LOGGED_IN),
     "accounts.me": ("GET", "/me", LOGGED_IN),

@@ -49,6 +49,7 @@ PREFERRED = [
 # person the matrix cannot name as a role. Paths may use the `objects` below.
 OVERRIDES = {
     "accounts.set_password": ("/welcome/{invite_token}", "anonymous"),  # a real invitation
+    "accounts.confirm_signup": ("/welcome/confirm/{confirm_token}", "anonymous"),  # a real sign-up to finish
     "staff_credits.set_allotment_active": ("/staff/klip/allotments/{allotment}/active", "staff"),  # one that is
     "second_factor.verify": ("/me/two-factor", "staff-at-gate"),  # the staff member asked for a code
     "second_factor.recover": ("/me/two-factor/recovery", "staff-at-gate"),
@@ -147,7 +148,7 @@ def objects(app, make, people):  # noqa: F811 (the imported fixture)
     """The matrix's people and things, plus what OVERRIDES need; the owner takes part in the
     trial, so the pulse form takes answers."""
     from hub.accounts.models import User
-    from hub.accounts.services import issue_invite
+    from hub.accounts.services import issue_invite, request_sign_up
     from hub.credits.models import Allotment
     from hub.db import job_session
     from hub.evaluation import services as evaluation
@@ -155,12 +156,15 @@ def objects(app, make, people):  # noqa: F811 (the imported fixture)
     invited = make.user(password=None, activated_at=None, consented=False)
     with app.app_context(), job_session() as session:
         invite_token = issue_invite(session, user=invited, actor=None)
+        signed_up = request_sign_up(
+            session, name="Ny Person", email="ny.person@example.org", password="et langt kodeord", locale="da"
+        )
         staff, owner = session.get(User, people["staff"]), session.get(User, people["young"])
         evaluation.enrol(session, actor=staff, young=owner, cohort_year=evaluation.cohort_years()[0])
         allotment = Allotment(name="Hver måned", audience="all", amount=2)
         session.add(allotment)
         session.flush()
-        return {**people, "invite_token": invite_token, "allotment": allotment.id}
+        return {**people, "invite_token": invite_token, "confirm_token": signed_up.token, "allotment": allotment.id}
 
 
 @pytest.fixture

@@ -60,6 +60,14 @@ class SignupForm(FlaskForm):
         check_new_password(field, email=self.email.data, name=self.name.data)
 
 
+class ConfirmSignupForm(FlaskForm):
+    """The link mailed at sign-up asks for the password chosen then: it finishes only that sign-up."""
+
+    password = PasswordField(
+        _l("The password you chose"), validators=[InputRequired(_l("Write your password.")), Length(max=1024)]
+    )
+
+
 class SetPasswordForm(FlaskForm):
     password = PasswordField(_l("New password"), validators=NEW_PASSWORD)
     confirm = PasswordField(

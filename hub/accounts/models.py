@@ -84,6 +84,9 @@ class User(SQLModel, table=True):
     # A young person who has stepped away: their door stays open, and they can reopen it.
     left_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     password_changed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    # Signed up on their own and has not yet opened the link mailed to the address: no login
+    # yet, a staff invitation to the address replaces it, and it is forgotten after a few days.
+    unconfirmed_since: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
 
     # Flask-Login's protocol.
     @property
@@ -96,7 +99,11 @@ class User(SQLModel, table=True):
 
     @property
     def is_active(self) -> bool:
-        return self.disabled_at is None and self.password_hash is not None
+        return self.disabled_at is None and self.password_hash is not None and not self.awaits_confirmation
+
+    @property
+    def awaits_confirmation(self) -> bool:
+        return self.unconfirmed_since is not None
 
     def get_id(self) -> str | None:
         # Flask-Login keeps this in the session cookie: the login's token, not the user id,
@@ -161,10 +168,11 @@ class UserSession(SQLModel, table=True):
 class TokenPurpose(StrEnum):
     INVITE = "invite"
     RESET = "reset"
+    CONFIRM = "confirm"  # finishes a sign-up: proves the address is the person's
 
 
 class AccountToken(SQLModel, table=True):
-    """A single-use, expiring link: an invitation or a password reset."""
+    """A single-use, expiring link: an invitation, a password reset or a sign-up to confirm."""
 
     __tablename__ = "account_token"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
@@ -27,6 +28,7 @@ from hub.db import utcnow
 from hub.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 
 PRIVACY_NOTICE_VERSION = "2026-11"
+CONFIRM_LIFETIME = timedelta(hours=24)  # the link that finishes a sign-up
 
 
 class LoginFailed(DomainError):
@@ -77,7 +79,9 @@ def authenticate(session: Session, *, email: str, password: str) -> User:
     """The user with this e-mail and password, in the same time whether or not they exist."""
     user = find_user_by_email(session, email)
     ok = passwords.verify_password(user.password_hash if user else None, password)
-    if not ok or user is None:
+    # A sign-up not yet confirmed answers as a wrong password does: the login must not tell
+    # whether someone signed up with an address either.
+    if not ok or user is None or user.awaits_confirmation:
         raise LoginFailed("bad_credentials", str(_l("The e-mail or the password is not right.")))
     if user.disabled_at is not None:
         raise LoginFailed(
@@ -108,7 +112,14 @@ def _new_user(session: Session, *, name: str, email: str, **roles) -> User:
 
 
 def sign_up(session: Session, *, name: str, email: str, password: str, locale: str) -> User:
-    """A young person makes their own light account for the open hub (events and messages)."""
+    """A young person makes their own light account for the open hub (events and messages), at once.
+
+    Only when no mail is set up (a demo on a laptop, the test servers): the address is then never
+    checked, and an address that has an account is refused, which tells the one signing up that it
+    has one. Without mail there is no other way to answer: a new address is logged in straight
+    away, so any other answer to a known one tells the same. Production sets up mail, and sign-up
+    goes through `request_sign_up` instead.
+    """
     check_password_rules(password, email=email, name=name)
     return _new_user(
         session,
@@ -119,6 +130,69 @@ def sign_up(session: Session, *, name: str, email: str, password: str, locale: s
         password_hash=passwords.hash_password(password),
         activated_at=utcnow(),
     )
+
+
+@dataclass(frozen=True)
+class SignUpMail:
+    """What a sign-up mails to the address: a link that finishes it, or (no token) a note that
+    the address already has an account."""
+
+    user: User
+    token: str | None
+
+
+def request_sign_up(session: Session, *, name: str, email: str, password: str, locale: str) -> SignUpMail | None:
+    """A sign-up that waits until the person opens the link mailed to the address.
+
+    Whatever happens here, the person signing up sees the same answer; only the mail differs. An
+    address that has an account keeps it as it is. One with an unconfirmed sign-up gets this one
+    in its place: the latest sign-up wins, its link is the only one open, and the link needs the
+    password chosen with it, so nobody can sign up with another person's address and have them
+    finish it unawares. None: the same address was signed up at the same moment, and that one mails.
+    """
+    check_password_rules(password, email=email, name=name)
+    password_hash = passwords.hash_password(password)  # on every path, so each takes as long
+    user = find_user_by_email(session, email)
+    if user is not None and not user.awaits_confirmation:
+        return SignUpMail(user, None)
+    fields = {"name": name.strip(), "locale": locale, "password_hash": password_hash, "unconfirmed_since": utcnow()}
+    if user is None:
+        try:
+            user = _new_user(session, email=email, is_young=True, **fields)
+        except Conflict:
+            return None
+    else:
+        _spend_links(session, user.id, TokenPurpose.CONFIRM)
+        for field, value in fields.items():
+            setattr(user, field, value)
+    return SignUpMail(user, _issue_token(session, user=user, actor=None, purpose=TokenPurpose.CONFIRM))
+
+
+def confirm_sign_up(session: Session, *, token: str, password: str) -> User:
+    """The link mailed at sign-up, with the password chosen then: the address is the person's."""
+    row = find_token(session, token, TokenPurpose.CONFIRM)
+    user = session.get(User, row.user_id)
+    if user is None or user.disabled_at is not None:
+        raise NotFound("link_invalid", str(_l("This link can no longer be used.")))
+    if not passwords.verify_password(user.password_hash, password):
+        raise Invalid(
+            "wrong_password",
+            str(_l("That is not the password you chose. Try again, or make the account once more.")),
+        )
+    now = utcnow()
+    _spend_links(session, user.id)
+    user.unconfirmed_since = None
+    user.activated_at = now
+    session.flush()
+    return user
+
+
+def _drop_unconfirmed(session: Session, email: str) -> None:
+    """An unconfirmed sign-up gives way to an invitation: the address was never proved to be its."""
+    user = find_user_by_email(session, email)
+    if user is not None and user.awaits_confirmation:
+        session.delete(user)  # its links go with it; it never logged in, so nothing else is its
+        session.flush()
 
 
 INVITABLE_BY_STAFF = {Role.YOUNG, Role.MENTOR, Role.SUPPORT, Role.PARTNER}
@@ -147,6 +221,7 @@ def invite(
         raise Invalid("support_type_missing", str(_l("Choose which kind of support person.")))
     if role == Role.PARTNER:
         _check_partner(session, partner_id)
+    _drop_unconfirmed(session, email)
     user = _new_user(
         session,
         name=name,
@@ -176,7 +251,6 @@ def _issue_token(session: Session, *, user: User, actor: User | None, purpose: T
     # about to use (the forgot page allows three an hour per address, each good for an hour).
     if actor is not None:
         _spend_links(session, user.id, purpose)
-    minutes = current_app.config["INVITE_LIFETIME" if purpose == TokenPurpose.INVITE else "RESET_LIFETIME"]
     token = secrets.token_urlsafe(32)
     session.add(
         AccountToken(
@@ -184,11 +258,18 @@ def _issue_token(session: Session, *, user: User, actor: User | None, purpose: T
             purpose=purpose,
             user_id=user.id,
             created_by_id=actor.id if actor else None,
-            expires_at=utcnow() + timedelta(minutes=minutes),
+            expires_at=utcnow() + _lifetime(purpose),
         )
     )
     session.flush()
     return token
+
+
+def _lifetime(purpose: TokenPurpose) -> timedelta:
+    if purpose == TokenPurpose.CONFIRM:
+        return CONFIRM_LIFETIME
+    setting = "INVITE_LIFETIME" if purpose == TokenPurpose.INVITE else "RESET_LIFETIME"
+    return timedelta(minutes=current_app.config[setting])
 
 
 def _spend_links(session: Session, user_id: int, *purposes: TokenPurpose) -> None:
@@ -214,15 +295,20 @@ def issue_reset(session: Session, *, actor: User | None, user: User) -> str:
     return _issue_token(session, user=user, actor=actor, purpose=purpose)
 
 
-def find_token(session: Session, token: str) -> AccountToken:
-    """A usable link, or NotFound (used, expired and unknown links look the same)."""
+PASSWORD_LINKS = (TokenPurpose.INVITE, TokenPurpose.RESET)
+
+
+def find_token(session: Session, token: str, *purposes: TokenPurpose) -> AccountToken:
+    """A usable link of one of these kinds (by default one that sets a password), or NotFound:
+    used, expired, unknown and other kinds of links look the same."""
     row = session.exec(
         select(AccountToken)
         .where(AccountToken.token_hash == hash_token(token))
         .with_for_update()
         .execution_options(populate_existing=True)
     ).first()
-    if row is None or row.used_at is not None or row.expires_at <= utcnow():
+    usable = row is not None and row.used_at is None and row.expires_at > utcnow()
+    if not usable or row.purpose not in (purposes or PASSWORD_LINKS):
         raise NotFound(
             "link_invalid",
             str(_l("This link has been used or is too old. Ask the staff at the hub for a new one.")),
@@ -242,6 +328,7 @@ def redeem_token(session: Session, *, token: str, password: str) -> User:
     user.password_hash = passwords.hash_password(password)
     user.password_changed_at = now
     user.activated_at = user.activated_at or now
+    user.unconfirmed_since = None  # the link came by mail, or from staff who met the person
     end_all_logins(session, user.id, reason="password")
     session.flush()
     return user
@@ -332,6 +419,12 @@ def set_trial_enrolment(session: Session, *, actor: User, user: User, enrolled: 
         raise Forbidden("not_staff")
     if not user.is_young:
         raise Invalid("not_young", str(_l("Only young people take part in the trial.")))
+    if enrolled and user.awaits_confirmation:
+        # Anyone can sign up with any address: invite the person, and the invitation replaces it.
+        raise Invalid(
+            "unconfirmed",
+            str(_l("This account's e-mail is not confirmed, so it may not be the person's. Invite them instead.")),
+        )
     if enrolled and user.trial_enrolled_at is None:
         user.trial_enrolled_at = utcnow()
     elif not enrolled:

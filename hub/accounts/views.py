@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -10,6 +13,7 @@ from hub.accounts import login_throttle, services
 from hub.accounts.auth import consent_key
 from hub.accounts.forms import (
     ChangePasswordForm,
+    ConfirmSignupForm,
     ConsentForm,
     ForgotForm,
     LoginForm,
@@ -18,7 +22,7 @@ from hub.accounts.forms import (
     SignupForm,
 )
 from hub.accounts.logins import can_remember, end_login, start_login
-from hub.accounts.models import User
+from hub.accounts.models import TokenPurpose, User
 from hub.core.links import public_url
 from hub.db import after_commit, get_session
 from hub.errors import DomainError, render_error
@@ -91,27 +95,99 @@ def logout():
     return response
 
 
+def _signup_mail_key() -> str:
+    """Sign-up mails are counted per address, under a keyed hash: the counts never hold it."""
+    email = services.normalize_email(request.form.get("email", ""))
+    secret = current_app.config["SECRET_KEY"].encode()
+    return "signup-mail/" + hmac.new(secret, email.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _signed_up(response) -> bool:
+    return response.status_code in (204, 303)  # hx_redirect: a mail went out (or an account was made)
+
+
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit("30/hour", methods=["POST"])
+@limiter.limit("3/hour", methods=["POST"], key_func=_signup_mail_key, deduct_when=_signed_up)
 def signup():
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
     form = SignupForm()
     if form.validate_on_submit():
+        locale = session.get("lang") or current_app.config["BABEL_DEFAULT_LOCALE"]
+        fields = {"name": form.name.data, "email": form.email.data, "password": form.password.data, "locale": locale}
         try:
-            user = services.sign_up(
-                get_session(),
-                name=form.name.data,
-                email=form.email.data,
-                password=form.password.data,
-                locale=session.get("lang") or current_app.config["BABEL_DEFAULT_LOCALE"],
-            )
+            return _sign_up_by_mail(fields) if mail_configured() else _sign_up_at_once(fields)
         except DomainError as error:
             form.form_errors.append(error.message)
+    return render("accounts/signup.html", status=_form_status(form), form=form)
+
+
+def _sign_up_by_mail(fields: dict):
+    """The same answer for every address; only the mail says whether it already has an account."""
+    pending = services.request_sign_up(get_session(), **fields)
+    if pending is not None:
+        to, subject, body = _sign_up_mail(pending)
+        after_commit(lambda: send_mail(to, subject, body))
+    return hx_redirect(url_for("accounts.signup_sent"))
+
+
+def _sign_up_at_once(fields: dict):
+    # No mail set up (a demo on a laptop, the test servers): the account is made and logged in at
+    # once, and its address is never confirmed, so anyone can take any address and a taken one
+    # is refused by name. Production must set up mail (HUB_MAIL_SERVER).
+    user = services.sign_up(get_session(), **fields)
+    _log_in(user, remember=False)
+    return hx_redirect(url_for("accounts.privacy_accept"))
+
+
+def _sign_up_mail(pending: services.SignUpMail) -> tuple[str, str, str]:
+    if pending.token is None:
+        subject = _("You already have an Ungehub account")
+        body = _(
+            "Hi %(name)s,\n\nSomeone, maybe you, tried to make an Ungehub account with this e-mail. You already "
+            "have one, so nothing has changed.\n\nLog in here:\n%(login)s\n\nForgot your password? Get a new "
+            "one here:\n%(forgot)s\n\nIf it was not you, you can ignore this e-mail.\n\nUngehub",
+            name=pending.user.display_name,
+            login=public_url("accounts.login"),
+            forgot=public_url("accounts.forgot_password"),
+        )
+    else:
+        # No name in this one: whoever signs up chooses it, and may not own the address.
+        subject = _("Finish making your Ungehub account")
+        body = _(
+            "Hi,\n\nUse this link to finish making your Ungehub account (it works for 24 hours):\n%(link)s\n\n"
+            "You type the password you chose, and you are in.\n\nIf you did not make an account, you can "
+            "ignore this e-mail. Nothing happens then.\n\nUngehub",
+            link=public_url("accounts.confirm_signup", token=pending.token),
+        )
+    return pending.user.email, subject, body
+
+
+@bp.route("/signup/sent")
+def signup_sent():
+    return render("accounts/signup_sent.html")
+
+
+@bp.route("/welcome/confirm/<token>", methods=["GET", "POST"])
+@limiter.limit("30/hour", methods=["POST"])
+def confirm_signup(token: str):
+    """Where the sign-up mail's link lands: the password chosen then, and you are in."""
+    db = get_session()
+    link = services.find_token(db, token, TokenPurpose.CONFIRM)
+    form = ConfirmSignupForm()
+    if form.validate_on_submit():
+        try:
+            user = services.confirm_sign_up(db, token=token, password=form.password.data)
+        except DomainError as error:
+            form.password.errors = [*form.password.errors, error.message]
         else:
+            if current_user.is_authenticated:
+                logout_user()
             _log_in(user, remember=False)
             return hx_redirect(url_for("accounts.privacy_accept"))
-    return render("accounts/signup.html", status=_form_status(form), form=form)
+    person = db.get(User, link.user_id)
+    return render("accounts/confirm_signup.html", status=_form_status(form), form=form, person=person)
 
 
 @bp.route("/welcome/<token>", methods=["GET", "POST"])

@@ -137,7 +137,7 @@ def invite_nominee(session: Session, *, actor: User, nomination: Nomination, nam
     young = lock_user(session, session.get(User, nomination.young_id))
     user = accounts.find_user_by_email(session, email)
     token = None
-    if user is None:
+    if user is None or user.awaits_confirmation:  # a sign-up nobody confirmed gives way to the invitation
         user, token = accounts.invite(
             session, actor=actor, name=name, email=email, role=Role.SUPPORT, support_type=SupportType.NETWORK
         )

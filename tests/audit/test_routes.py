@@ -29,6 +29,7 @@ READ_ROUTES = {
 NOT_AUDITED = {
     # Nothing of a young person's behind the id.
     "accounts.set_password": "a single-use link",
+    "accounts.confirm_signup": "a single-use link",
     "credits.offer": "a klip offer",
     "events.detail": "an event",
     "events.ics": "an event",
