@@ -16,6 +16,7 @@ from flask_login import current_user
 
 from hub.accounts.auth import roles_required
 from hub.accounts.models import Role
+from hub.core.forms import arg_id
 from hub.credits import redeem_throttle, staff_queries, vouchers
 from hub.db import get_session
 from hub.errors import DomainError, render_error
@@ -68,7 +69,7 @@ def _page(code: str = "", *, found: dict | None = None, error: DomainError | Non
 @roles_required(*REDEEMERS)
 def scan():
     just_used = staff_queries.redeemed_by_me(
-        get_session(), actor=current_user, voucher_id=request.args.get("done", type=int)
+        get_session(), actor=current_user, voucher_id=arg_id("done")
     )
     code = _code(request.args.get("code"))
     if not code:
