@@ -274,6 +274,11 @@ def production_problems(env: Environment, config: dict) -> list[str]:
         problems.append(f"{PREFIX}DATABASE_URL still has the example's placeholder password.")
     if config["MAIL_PASSWORD"] and is_placeholder(config["MAIL_PASSWORD"]):
         problems.append(f"{PREFIX}MAIL_PASSWORD is still a placeholder from the example settings.")
+    if not config["MAIL_SERVER"]:
+        problems.append(
+            f"{PREFIX}MAIL_SERVER must be set when HUB_ENV=production: sign-up confirms each address by mail "
+            "(without it, sign-up would tell anyone which addresses have an account) and forgotten passwords are mailed."
+        )
     if config["PUSH_ALLOW_LOOPBACK"]:
         problems.append(f"{PREFIX}PUSH_ALLOW_LOOPBACK is for tests only and must be off when HUB_ENV=production.")
     if not config["VAPID_PRIVATE_PEM"] and not env.given("VAPID_PRIVATE_KEY"):  # a bad one is told already

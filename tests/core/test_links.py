@@ -16,6 +16,7 @@ PRODUCTION = {
     "HUB_EVALUATION_KEY": "Zx81-Qw7eR6tY5uI4oP3aS2dF1gH0jKlMnBvCxZ9q8W",
     "HUB_RATELIMIT_STORAGE": "redis://127.0.0.1:6379/15",
     "HUB_BASE_URL": "https://ungehub.example",
+    "HUB_MAIL_SERVER": "smtp.example.org",
     "HUB_VAPID_PRIVATE_KEY": TEST_VAPID_PEM.decode(),
 }
 

@@ -22,6 +22,7 @@ GOOD_PRODUCTION = {
     "HUB_EVALUATION_KEY": "Zx81-Qw7eR6tY5uI4oP3aS2dF1gH0jKlMnBvCxZ9q8W",
     "HUB_RATELIMIT_STORAGE": "redis://127.0.0.1:6379/0",
     "HUB_BASE_URL": "https://ungehub.example",
+    "HUB_MAIL_SERVER": "smtp.example.org",
     "HUB_VAPID_PRIVATE_KEY": TEST_VAPID_PEM.decode(),
 }
 
@@ -58,6 +59,7 @@ def test_a_sound_production_environment_starts(tmp_path):
         ("HUB_PROXY_HOPS", "-1"),
         ("HUB_MAX_CONTENT_LENGTH", "99999999999999999999"),
         ("HUB_PUSH_ALLOW_LOOPBACK", "true"),
+        ("HUB_MAIL_SERVER", None),
         ("HUB_PUSH_SEND_NOW", "maybe"),
         ("HUB_DATABASE_URL", "postgresql+psycopg://ungehub:change-me@db.internal:5432/ungehub"),
         ("HUB_SECRET_KEY_FALLBACKS", "change-me"),

@@ -90,6 +90,7 @@ def test_production_sets_hsts_and_secure_cookies(monkeypatch, db_url):
     monkeypatch.setenv("HUB_SECRET_KEY", STRONG_KEY)
     monkeypatch.setenv("HUB_RATELIMIT_STORAGE", "redis://127.0.0.1:6379/15")
     monkeypatch.setenv("HUB_BASE_URL", "https://ungehub.example")
+    monkeypatch.setenv("HUB_MAIL_SERVER", "smtp.example.org")
     monkeypatch.setenv("HUB_VAPID_PRIVATE_KEY", TEST_VAPID_PEM.decode())
     monkeypatch.setenv("HUB_EVALUATION_KEY", OTHER_KEY)
     app = create_app({"DATABASE_URL": db_url, "RATELIMIT_STORAGE_URI": "memory://"})
