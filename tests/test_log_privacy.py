@@ -32,7 +32,9 @@ from tests.events.helpers import make_event
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.scaleout.conftest import _control_socket_flag, free_port, procfile_command
 
-TOKEN = secrets.token_urlsafe(32)  # the shape of an invitation, reset or calendar token
+# The shape of an invitation, reset or calendar token; fixed, so every pytest worker collects the
+# same test names (xdist refuses a run whose workers disagree).
+TOKEN = "JG6DcBvUGVAjCQNuxXpGNiLxSAF3axY4IEC9mnHrY1I"
 
 
 # --- the redaction on its own -------------------------------------------------------------------
