@@ -4,8 +4,8 @@ A route missing from MATRIX fails `test_every_route_is_in_the_matrix`, so each f
 its routes here. Each route is asked once by each of these people, all in `{young}`'s world:
 
 - `anonymous`: nobody logged in.
-- `owner`: `{young}` (young person A), who owns every object the paths name.
-- `young`: another young person (B), who owns nothing here.
+- `owner`: `{young}` (young person A, in the support trial), who owns every object the paths name.
+- `young`: another young person (B, in the trial too), who owns nothing here.
 - `mentor`: a volunteer mentor who is not in `{young}`'s circle.
 - `assigned_mentor`: a volunteer mentor in `{young}`'s circle (a mentor is assigned to a young
   person by a circle link, with the sharing a mentor gets on joining: plan and bookings).
@@ -393,7 +393,7 @@ def people(app, make):
     from hub.rights.models import DeletionRequest
     from tests.factories import make_user
 
-    owner = make.user(is_young=True)
+    owner = make.user(is_young=True, trial_enrolled_at=utcnow())
     young = owner.id
     ids: dict[str, int] = {}
     with app.app_context(), job_session() as session:
@@ -433,7 +433,11 @@ def people(app, make):
         wellbeing = Wellbeing(young_id=young, mood=4, sleep=3, movement=2)
         session.add_all([voucher, deletion_request, young_login, passkey, spare_passkey, wellbeing])
         session.flush()
-        logins = {"owner": owner, "partner": make_user(session, partner_id=partner.id)}
+        logins = {
+            "owner": owner,
+            "young": make_user(session, is_young=True, trial_enrolled_at=utcnow()),
+            "partner": make_user(session, partner_id=partner.id),
+        }
         ids |= support_world(session, young, logins)
         ids |= {
             "event": event.id,

@@ -34,6 +34,7 @@ from hub.support.models import (
     SupportItem,
     SupportOption,
 )
+from hub.support.services import require_trial_member
 
 HUB_TZ = ZoneInfo("Europe/Copenhagen")  # "today" for agreements is the hub's day
 WISH_MAX = 500
@@ -212,9 +213,8 @@ def open_items(session: Session, young_id: int) -> list[ItemLine]:
 
 
 def ask_for(session: Session, *, actor: User, option_id: int, wish: str = "") -> SupportItem:
-    """A young person asks for an option, perhaps in their own words; the staff hear of it."""
-    if not actor.is_young:
-        raise Forbidden("only_young", _("Young people ask for support here."))
+    """A young person in the trial asks for an option, perhaps in their own words; the staff hear of it."""
+    require_trial_member(actor)
     wish = clean_text(wish, WISH_MAX, "wish")
     option = session.get(SupportOption, option_id)
     if option is None or not option.active:

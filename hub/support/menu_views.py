@@ -16,6 +16,7 @@ from hub.support import menu, open_door
 from hub.support.history import history_lines
 from hub.support.menu_forms import AskForm, LeaveForm
 from hub.support.models import ItemStatus, SupportItem
+from hub.support.views import join_page, outside_trial
 
 bp = Blueprint("support_menu", __name__, url_prefix="/support")
 
@@ -46,12 +47,16 @@ def _options_page(status: int = 200, failed: tuple[int, AskForm] | None = None):
 @bp.route("/options")
 @roles_required(Role.YOUNG)
 def options():
+    if outside_trial():
+        return join_page()
     return _options_page()
 
 
 @bp.route("/options/<int:option_id>/ask", methods=["POST"])
 @roles_required(Role.YOUNG)
 def ask(option_id: int):
+    if outside_trial():
+        return join_page(403)
     form = AskForm()
     if form.validate_on_submit():
         try:

@@ -22,7 +22,7 @@ from hub.support.services import (
     flush_circle,
     lock_user,
     require_staff,
-    require_young,
+    require_trial_member,
     staff_members,
 )
 
@@ -43,7 +43,7 @@ def nominate(
     session: Session, *, actor: User, name: str, relation: str, email: str = "", phone: str = "", note: str = ""
 ) -> Nomination:
     """The young person suggests someone from their own network; the staff talk to them first."""
-    require_young(actor)
+    require_trial_member(actor)
     name = clean_text(name, code="name", limit=120, required=_l("Write their name."))
     relation = clean_text(relation, code="relation", limit=200, required=_l("Write how you know them."))
     email = accounts.normalize_email(clean_text(email, code="email", limit=254))

@@ -50,6 +50,10 @@ STAFF_LIST_LIMIT = 300  # the staff's lists of nominations and supporters
 # The kinds a young person can filter the directory by; network people are never listed.
 DIRECTORY_KINDS = [kind for kind in SupportType if kind != SupportType.NETWORK] + [MENTOR]
 OTHER_LOOKS = {"checkins": _l("Check-in notes about you")}  # read beside the areas they share
+NOT_IN_TRIAL = _l(
+    "Choosing your own support people is part of a trial at the hub. "
+    "If you want to join, talk to the staff at the hub: you can write to them here in the app."
+)
 
 
 def kind_label(kind: str | None):
@@ -140,10 +144,12 @@ def is_listed(session: Session, person: User) -> bool:
 
 
 def may_view_person(session: Session, viewer: User, person: User) -> bool:
-    """A young person sees listed people, and anyone already in their own circle."""
+    """A young person sees anyone already in their own circle; one in the trial also sees listed people."""
     if not viewer.is_young or viewer.id == person.id:
         return False
-    return open_link(session, young_id=viewer.id, supporter_id=person.id) is not None or is_listed(session, person)
+    if open_link(session, young_id=viewer.id, supporter_id=person.id) is not None:
+        return True
+    return in_trial(viewer) and is_listed(session, person)
 
 
 def person_card(session: Session, *, young: User, person: User) -> PersonCard:
@@ -245,6 +251,19 @@ def require_young(actor: User) -> None:
         raise Forbidden("not_young", str(_l("Only young people choose their support here.")))
 
 
+def in_trial(user: User) -> bool:
+    """Enrolled by the staff in the support trial. Anyone on the internet can sign up for an
+    open account (events, and messages to the hub); the circle and the menu are the trial's."""
+    return user.is_young and user.trial_enrolled_at is not None
+
+
+def require_trial_member(actor: User) -> None:
+    """Choosing support people, writing to them and asking for support: the trial's, one rule."""
+    require_young(actor)
+    if not in_trial(actor):
+        raise Forbidden("not_in_trial", str(NOT_IN_TRIAL))
+
+
 def lock_user(session: Session, user: User) -> User:
     locked = session.exec(select(User).where(User.id == user.id).with_for_update()).one()
     # Whatever this request read before it held the lock may have changed since: read it afresh.
@@ -305,7 +324,7 @@ def clean_text(value: str | None, *, code: str, limit: int, required=None) -> st
 def choose_primary(session: Session, *, actor: User, person: User) -> SupportLink:
     """`person` becomes the young person's primary support person. The one before stays in
     the circle as an ordinary member; the young person decides whether to end that too."""
-    require_young(actor)
+    require_trial_member(actor)
     lock_user(session, actor)
     _require_choosable(session, actor, person)
     before = primary_link(session, young_id=actor.id)
@@ -358,7 +377,7 @@ def choose_primary(session: Session, *, actor: User, person: User) -> SupportLin
 
 def add_to_circle(session: Session, *, actor: User, person: User) -> SupportLink:
     """`person` joins the circle, seeing what their kind sees by default until the young person changes it."""
-    require_young(actor)
+    require_trial_member(actor)
     lock_user(session, actor)
     _require_choosable(session, actor, person)
     link = open_link(session, young_id=actor.id, supporter_id=person.id)

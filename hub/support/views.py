@@ -57,12 +57,28 @@ def get_my_nomination_or_404(nomination_id: int) -> Nomination:
     return get_or_404(Nomination, nomination_id, visible=lambda n: n.young_id == current_user.id)
 
 
+# --- outside the trial -----------------------------------------------------------------------------
+
+
+def outside_trial() -> bool:
+    """A young person with an open account: the circle's pages explain how to join instead."""
+    return current_user.is_young and not services.in_trial(current_user)
+
+
+def join_page(status: int = 200):
+    """How to join the trial, and anyone still in their circle (they may end it, or change what
+    they see): the page behind the Support tab, and the answer to the circle's actions."""
+    return render("support/join.html", status=status, circle=services.circle(get_session(), young=current_user))
+
+
 # --- my support ------------------------------------------------------------------------------------
 
 
 @bp.route("")
 @roles_required(Role.YOUNG)
 def index():
+    if outside_trial():
+        return join_page()
     db = get_session()
     cards = services.circle(db, young=current_user)
     before = services.changed_primary_hint(db, young=current_user, link_id=optional_id(request.args.get("before")))
@@ -95,6 +111,8 @@ def _filter_choices() -> tuple[dict, dict]:
 @bp.route("/people")
 @roles_required(Role.YOUNG)
 def directory():
+    if outside_trial():
+        return join_page()
     areas, kinds = _filter_choices()
     area = request.args.get("area") if request.args.get("area") in areas else ""
     kind = request.args.get("kind") if request.args.get("kind") in kinds else ""
@@ -108,12 +126,15 @@ def directory():
 @login_required
 def person(user_id: int):
     person = get_person_or_404(user_id)
-    return render("support/person.html", card=services.person_card(get_session(), young=current_user, person=person))
+    card = services.person_card(get_session(), young=current_user, person=person)
+    return render("support/person.html", card=card, can_choose=not outside_trial())
 
 
 @bp.route("/people/<int:user_id>/choose", methods=["POST"])
 @login_required
 def choose(user_id: int):
+    if outside_trial():
+        return join_page(403)
     person = get_person_or_404(user_id)
     db = get_session()
     before = primary_link(db, young_id=current_user.id)
@@ -127,6 +148,8 @@ def choose(user_id: int):
 @bp.route("/people/<int:user_id>/add", methods=["POST"])
 @login_required
 def add(user_id: int):
+    if outside_trial():
+        return join_page(403)
     person = get_person_or_404(user_id)
     link = services.add_to_circle(get_session(), actor=current_user, person=person)
     flash(_("%(name)s is in your circle now. Choose what they may see.", name=person.name), "success")
@@ -171,6 +194,8 @@ def end_link(link_id: int):
 @bp.route("/nominate", methods=["GET", "POST"])
 @roles_required(Role.YOUNG)
 def nominate():
+    if outside_trial():
+        return join_page(403 if request.method == "POST" else 200)
     form = NominateForm()
     if form.validate_on_submit():
         try:
@@ -246,6 +271,8 @@ def support_home_for(user: User) -> HomeSupport | None:
     if not user.is_young:
         return None
     cards = services.circle(get_session(), young=user)
+    if not cards and not services.in_trial(user):
+        return None  # an open account: nothing to choose here
     primary = next((card for card in cards if card.is_primary), None)
     return HomeSupport(primary=primary, others=len(cards) - (1 if primary else 0))
 

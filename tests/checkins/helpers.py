@@ -62,13 +62,15 @@ def as_user(app):
 
 @pytest.fixture
 def circle_world(world):
-    """Sara with a caseworker (primary), a UU counsellor, a volunteer mentor and a network person
-    in her circle, plus staff and people outside it."""
+    """Sara (in the support trial) with a caseworker (primary), a UU counsellor, a volunteer mentor
+    and a network person in her circle, plus staff and people outside it."""
 
     def build():
         with world() as s:
             people = {
-                "young": make_user(s, is_young=True, name="Sara Nielsen", preferred_name="Sara"),
+                "young": make_user(
+                    s, is_young=True, name="Sara Nielsen", preferred_name="Sara", trial_enrolled_at=utcnow()
+                ),
                 "other_young": make_user(s, is_young=True, name="Mads Kristensen"),
                 "caseworker": make_user(s, support_type="caseworker", name="Hanne Lund"),
                 "uu": make_user(s, support_type="uu_vejleder", name="Ulla Uhrskov"),

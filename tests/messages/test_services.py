@@ -29,7 +29,7 @@ def people(world):
     """Sara and her caseworker Hanne; another young person, staff, an admin, a mentor outside."""
     with world() as s:
         people = {
-            "sara": make_user(s, is_young=True, name="Sara Nielsen"),
+            "sara": make_user(s, is_young=True, name="Sara Nielsen", trial_enrolled_at=utcnow()),
             "mads": make_user(s, is_young=True),
             "hanne": make_user(s, support_type="caseworker", name="Hanne Lund"),
             "louise": make_user(s, is_staff=True, name="Louise Holm"),

@@ -36,7 +36,7 @@ def listed(session, **fields):
 
 @pytest.fixture
 def young(login_as):
-    return login_as("young", preferred_name="Sara", name="Sara Nielsen")
+    return login_as("young", preferred_name="Sara", name="Sara Nielsen", trial_enrolled_at=utcnow())
 
 
 def kinds_for(session, user_id: int) -> list[str]:
@@ -244,7 +244,7 @@ def test_another_young_person_cannot_reach_someone_elses_circle(client, world, l
         hanne = make_user(s, support_type="caseworker")  # not listed
         link = SupportLink(young_id=sara.id, supporter_id=hanne.id)
         s.add(link)
-    login_as("young")
+    login_as("young", trial_enrolled_at=utcnow())
     assert client.get(f"/support/circle/{link.id}").status_code == 404
     assert client.post(f"/support/circle/{link.id}", data={"see_klip": "y"}).status_code == 404
     assert client.post(f"/support/circle/{link.id}/end").status_code == 404

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 from sqlmodel import select
 
-from hub.db import job_session
+from hub.db import job_session, utcnow
 from hub.support.models import SupporterProfile, SupportLink
 from tests.factories import DEFAULT_PASSWORD, make_user
 
@@ -32,7 +32,7 @@ def logged_in(base: str, email: str) -> tuple[requests.Session, str]:
 
 def world(app, supporters: int):
     with app.app_context(), job_session() as s:
-        young = make_user(s, is_young=True)
+        young = make_user(s, is_young=True, trial_enrolled_at=utcnow())
         people = [make_user(s, support_type="caseworker") for _ in range(supporters)]
         s.add_all(SupporterProfile(user_id=person.id, listed=True) for person in people)
     return young, [person.id for person in people]

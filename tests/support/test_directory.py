@@ -37,7 +37,7 @@ def names(page: str) -> set[str]:
 
 
 def test_the_directory_lists_listed_active_support_people_and_mentors(client, login_as, people):
-    login_as("young")
+    login_as("young", trial_enrolled_at=utcnow())
     page = client.get("/support/people").get_data(as_text=True)
     assert names(page) == {"Hanne Lund", "Mette Dahl", "Peter Madsen"}
     assert "Volunteer mentor" in page and "Caseworker" in page and "I lived in care." in page
@@ -56,14 +56,14 @@ def test_the_directory_lists_listed_active_support_people_and_mentors(client, lo
     ],
 )
 def test_the_filter_narrows_the_list(client, login_as, people, query, expected):
-    login_as("young")
+    login_as("young", trial_enrolled_at=utcnow())
     response = client.get("/support/people" + query)
     assert response.status_code == 200
     assert names(response.get_data(as_text=True)) == expected
 
 
 def test_the_filter_answers_htmx_with_just_the_results(client, login_as, people):
-    login_as("young")
+    login_as("young", trial_enrolled_at=utcnow())
     response = client.get("/support/people?area=education", headers={"HX-Request": "true"})
     body = response.get_data(as_text=True)
     assert body.lstrip().startswith('<div id="directory"') and "<html" not in body
@@ -71,7 +71,7 @@ def test_the_filter_answers_htmx_with_just_the_results(client, login_as, people)
 
 
 def test_unlisted_and_network_people_have_no_profile_page_unless_in_the_circle(client, world, login_as, people):
-    young = login_as("young")
+    young = login_as("young", trial_enrolled_at=utcnow())
     for key in ("hidden", "coach", "closed"):
         assert client.get(f"/support/people/{people[key].id}").status_code == 404
         assert client.post(f"/support/people/{people[key].id}/add").status_code == 404
@@ -82,7 +82,7 @@ def test_unlisted_and_network_people_have_no_profile_page_unless_in_the_circle(c
 
 
 def test_the_profile_page_shows_the_choice_state(client, login_as, people):
-    login_as("young")
+    login_as("young", trial_enrolled_at=utcnow())
     hanne = people["hanne"].id
     page = client.get(f"/support/people/{hanne}").get_data(as_text=True)
     assert "Choose as my support person" in page and "Add to my circle" in page

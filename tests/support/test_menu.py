@@ -10,6 +10,7 @@ import pytest
 import requests
 from sqlmodel import func, select
 
+from hub.db import utcnow
 from hub.errors import Conflict, Forbidden, NotFound
 from hub.notifications.models import Notification
 from hub.support import menu
@@ -66,7 +67,7 @@ def notes_for(world, user_id: int) -> list[Notification]:
 
 @pytest.fixture
 def young(login_as):
-    return login_as("young", locale="en", preferred_name="Sara")
+    return login_as("young", locale="en", preferred_name="Sara", trial_enrolled_at=utcnow())
 
 
 # --- the menu ----------------------------------------------------------------------------------
@@ -87,7 +88,7 @@ def test_the_menu_shows_active_options_in_staffs_order_in_english(client, world,
 
 def test_the_menu_is_in_danish_for_danish_readers(client, world, login_as):
     client.get("/?lang=da")
-    login_as("young")
+    login_as("young", trial_enrolled_at=utcnow())
     add_option(world)
     body = client.get("/support/options").get_data(as_text=True)
     assert "Frivillig mentor" in body and "En frivillig fra en forening." in body and "A volunteer mentor" not in body
@@ -122,7 +123,7 @@ def test_asking_twice_is_a_friendly_conflict(client, world, young):
 
 
 def test_the_service_says_already_open_and_the_index_backs_it(app, world, make, monkeypatch):
-    young = make.user(is_young=True)
+    young = make.user(is_young=True, trial_enrolled_at=utcnow())
     option = add_option(world)
     add_item(world, young.id, option, status=ItemStatus.PAUSED)
     with pytest.raises(Conflict) as error, world() as s:
@@ -147,7 +148,7 @@ def test_asking_again_after_a_no_or_an_end_is_fine(client, world, young):
 def test_two_requests_at_once_leave_one_open_item(app, live_server, make, world):
     """Both race on a real threaded server; the partial unique index keeps one."""
     option = add_option(world)
-    asker = make.user(is_young=True)
+    asker = make.user(is_young=True, trial_enrolled_at=utcnow())
     taps = 6
     ready = threading.Barrier(taps, timeout=60)
     base = live_server.url
@@ -210,7 +211,7 @@ def test_only_young_people_ask(app, world, make):
     with pytest.raises(Forbidden), world() as s:
         menu.ask_for(s, actor=s.get(type(staff), staff.id), option_id=option)
     with pytest.raises(NotFound), world() as s:
-        young = make.user(is_young=True)
+        young = make.user(is_young=True, trial_enrolled_at=utcnow())
         menu.ask_for(s, actor=s.get(type(young), young.id), option_id=option + 100)
 
 

@@ -7,6 +7,7 @@ import pytest
 from sqlmodel import select
 
 from hub.accounts.models import AccountToken, User
+from hub.db import utcnow
 from hub.errors import Conflict, Invalid
 from hub.notifications.models import Notification
 from hub.support import nominations
@@ -21,7 +22,7 @@ KIM = {"name": "Kim Jensen", "relation": "My football coach", "email": "kim@exam
 
 @pytest.fixture
 def young(login_as):
-    return login_as("young", preferred_name="Sara")
+    return login_as("young", preferred_name="Sara", trial_enrolled_at=utcnow())
 
 
 def nomination_of(world, young_id: int) -> Nomination:
@@ -82,7 +83,7 @@ def test_a_phone_number_alone_is_enough(client, world, young):
 
 def test_too_many_waiting_suggestions_is_a_clear_no(world):
     with world() as s:
-        sara = make_user(s, is_young=True)
+        sara = make_user(s, is_young=True, trial_enrolled_at=utcnow())
         for number in range(nominations.MAX_WAITING_NOMINATIONS):
             nominations.nominate(s, actor=sara, name=f"Person {number}", relation="friend", phone="12345678")
         with pytest.raises(Conflict) as error:
@@ -216,7 +217,7 @@ def test_an_email_of_a_young_persons_account_is_refused(client, world, auth):
 
 def test_declining_needs_a_reason_the_young_person_reads(client, world, auth):
     with world() as s:
-        sara = make_user(s, is_young=True, locale="en")
+        sara = make_user(s, is_young=True, locale="en", trial_enrolled_at=utcnow())
         staff = make_user(s, is_staff=True)
     nomination_id = nominate(world, sara.id)
     auth.login(staff)

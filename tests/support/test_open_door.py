@@ -6,6 +6,7 @@ import pytest
 from sqlmodel import func, select
 
 from hub.accounts.models import User
+from hub.db import utcnow
 from hub.errors import Forbidden, NotFound
 from hub.support import menu_demo, open_door
 from hub.support.history import change_counts, history_lines
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.usefixtures("english")
 
 @pytest.fixture
 def young(login_as):
-    return login_as("young", locale="en", preferred_name="Mads")
+    return login_as("young", locale="en", preferred_name="Mads", trial_enrolled_at=utcnow())
 
 
 def test_leaving_pauses_what_is_on_keeps_everything_and_tells_staff(client, world, young, make):

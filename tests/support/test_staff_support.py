@@ -33,7 +33,9 @@ def staff(login_as):
 
 @pytest.fixture
 def person(make):
-    return make.user(is_young=True, locale="en", name="Sara Nielsen", preferred_name="Sara")
+    return make.user(
+        is_young=True, locale="en", name="Sara Nielsen", preferred_name="Sara", trial_enrolled_at=menu.utcnow()
+    )
 
 
 def last_change(world, young_id: int) -> SupportChange:
