@@ -4,7 +4,7 @@ told. Views and jobs call these; they only flush (the request commits once)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_
@@ -26,11 +26,14 @@ from hub.messages.models import (
     Topic,
     TopicRoute,
 )
+from hub.notifications.models import Notification
 from hub.notifications.services import notify
 from hub.support import circle
 from hub.support.models import SupportLink
+from hub.support.services import require_trial_member
 
 BODY_MAX = 2000
+URGENT_REALERT = timedelta(minutes=10)  # staff hear again of an open urgent conversation at most this often
 
 
 # --- who may read --------------------------------------------------------------------------------
@@ -133,8 +136,8 @@ def start_conversation(
     urgent: bool = False,
     client_key: str | None = None,
 ) -> Conversation:
-    """A young person starts a conversation with the hub, or with someone in their circle who
-    may be messaged."""
+    """A young person starts a conversation with the hub, or (in the trial) with someone in their
+    circle. "I need help now" while an urgent conversation is still open adds to that one."""
     if not actor.is_young:
         raise NotFound("not_found", str(_l("We could not find that page")))
     if topic not in {t.value for t in Topic}:
@@ -146,9 +149,16 @@ def start_conversation(
     if supporter_id is not None:
         if urgent:
             raise Invalid("urgent_to_hub", str(_l("Urgent messages go to the hub staff.")))
+        require_trial_member(actor)  # writing to a professional directly is the trial's; the hub is for all
         link = circle.open_link(session, young_id=actor.id, supporter_id=supporter_id)
         if link is None:
             raise Invalid("not_in_circle", str(_l("Choose someone from your circle, or the hub staff.")))
+    if urgent:
+        _lock(session, actor)
+        already = open_urgent(session, actor)
+        if already is not None:  # asking again while help is on its way: the same conversation
+            _add_to_urgent(session, already, actor=actor, text=text, client_key=client_key)
+            return already
     now = utcnow()
     conversation = Conversation(
         young_id=actor.id,
@@ -166,6 +176,67 @@ def start_conversation(
     for person in recipients(session, conversation):
         _tell_new(session, person, conversation, actor)
     return conversation
+
+
+def _lock(session: Session, young: User) -> None:
+    """One request at a time per young person: two taps on "I need help now" make one conversation."""
+    session.exec(select(User.id).where(User.id == young.id).with_for_update()).one()
+
+
+def open_urgent(session: Session, young: User) -> Conversation | None:
+    """The young person's urgent conversation with the hub that is not closed yet, if any."""
+    return session.exec(
+        select(Conversation)
+        .where(
+            Conversation.young_id == young.id,
+            Conversation.urgent,
+            Conversation.supporter_id.is_(None),
+            Conversation.status != ConversationStatus.CLOSED,
+        )
+        .order_by(Conversation.created_at.desc())
+    ).first()
+
+
+def _add_to_urgent(
+    session: Session, conversation: Conversation, *, actor: User, text: str, client_key: str | None
+) -> None:
+    """The words join the open urgent conversation; the staff are alerted again, but not more
+    often than once per URGENT_REALERT (a person in crisis may tap many times)."""
+    message = Message(conversation_id=conversation.id, author_id=actor.id, body=text, client_key=client_key)
+    try:
+        with session.begin_nested():
+            session.add(message)
+            session.flush()
+    except IntegrityError:
+        if _existing(session, client_key, actor) is None:
+            raise
+        return  # the same retry saved it a moment earlier
+    now = utcnow()
+    conversation.last_message_at, conversation.status = now, ConversationStatus.OPEN
+    session.flush()
+    mark_read(session, user=actor, conversation=conversation)
+    if _alerted_since(session, conversation, now - URGENT_REALERT):
+        return
+    picked_up_by = session.get(User, conversation.picked_up_by_id) if conversation.picked_up_by_id else None
+    if picked_up_by is not None and picked_up_by.disabled_at is None:
+        people = [picked_up_by]  # the one who said "I have it" hears first
+    else:
+        people = _answerers(session, conversation)
+    for person in people:
+        _tell_new(session, person, conversation, actor)
+
+
+def _alerted_since(session: Session, conversation: Conversation, since: datetime) -> bool:
+    return (
+        session.exec(
+            select(Notification.id).where(
+                Notification.kind == "message_urgent",
+                Notification.url == _answer_url(conversation),
+                Notification.created_at > since,
+            )
+        ).first()
+        is not None
+    )
 
 
 def post_message(

@@ -18,13 +18,14 @@ from flask_login import current_user, login_required
 from hub.accounts.auth import roles_required
 from hub.accounts.models import Role, User
 from hub.db import get_session, utcnow, writes
-from hub.errors import Invalid, NotFound
+from hub.errors import Forbidden, Invalid, NotFound
 from hub.htmx import hx_redirect, is_partial, render
-from hub.messages import hours, services
+from hub.messages import hours, pace, services
 from hub.messages.forms import HUB, NewConversationForm, ReplyForm, ToYoungForm, UrgentForm
 from hub.messages.models import TOPIC_LABELS, Conversation, ConversationStatus, CrisisLine, ReadMark, Topic
 from hub.messages.text import message_html
 from hub.support import circle
+from hub.support.services import in_trial
 
 bp = Blueprint("messages", __name__)
 
@@ -84,10 +85,13 @@ def index():
 # --- a new conversation --------------------------------------------------------------------------
 
 
-def _circle_choices(young_id: int) -> list[tuple[str, str]]:
+def _circle_choices(young: User) -> list[tuple[str, str]]:
+    """The hub staff, for everyone; in the trial, also the people in one's circle."""
     db = get_session()
     choices = [(HUB, _("The staff at Ungehub"))]
-    for link in circle.open_links(db, young_id=young_id):
+    if not in_trial(young):
+        return choices
+    for link in circle.open_links(db, young_id=young.id):
         person = db.get(User, link.supporter_id)
         if person is not None and person.disabled_at is None:
             choices.append((str(person.id), person.display_name))
@@ -98,12 +102,14 @@ def _circle_choices(young_id: int) -> list[tuple[str, str]]:
 @roles_required(Role.YOUNG)
 def new():
     form = NewConversationForm()
-    form.to.choices = _circle_choices(current_user.id)
+    form.to.choices = _circle_choices(current_user)
     if request.method == "GET":
         form.topic.data = form.topic.data or request.args.get("topic")
         form.to.data = form.to.data or request.args.get("to") or HUB
+    status = 200
     if form.validate_on_submit():
         try:
+            pace.take("new", current_user.id)
             conversation = services.start_conversation(
                 get_session(),
                 actor=current_user,
@@ -112,14 +118,18 @@ def new():
                 supporter_id=form.supporter_id(),
                 client_key=form.client_key.data,
             )
-        except Invalid as error:
+        except Forbidden as error:  # outside the trial: to the hub, yes; to a professional, no
+            form.add_errors({"to": error.message})
+            status = error.status
+        except (Invalid, pace.TooFast) as error:
             form.service_error(error.code, error.message)
+            status = error.status
         else:
             flash(_("Your message is sent."), "success")
             return hx_redirect(url_for("messages.thread", conversation_id=conversation.id))
     form.give_key()
     promise = _promise(topic=form.topic.data, to_person=form.to.data not in (None, "", HUB))
-    status = 422 if form.errors else 200
+    status = 422 if form.errors and status == 200 else status
     return render("messages/new.html", "messages/_promise.html", status=status, form=form, promise=promise)
 
 
@@ -248,8 +258,10 @@ def thread(conversation_id: int):
 def reply(conversation_id: int):
     conversation = _conversation_or_404(conversation_id)
     form = ReplyForm()
+    status = 422
     if form.validate_on_submit():
         try:
+            pace.take("reply", current_user.id)
             services.post_message(
                 get_session(),
                 actor=current_user,
@@ -257,11 +269,12 @@ def reply(conversation_id: int):
                 body=form.body.data,
                 client_key=form.client_key.data,
             )
-        except Invalid as error:
+        except (Invalid, pace.TooFast) as error:
             form.service_error(error.code, error.message)
+            status = error.status
         else:
             return hx_redirect(url_for("messages.thread", conversation_id=conversation.id) + "#latest")
-    return _thread_page(conversation, form, 422)
+    return _thread_page(conversation, form, status)
 
 
 @bp.route("/messages/<int:conversation_id>/poll")
@@ -321,8 +334,10 @@ def help_page():
 def urgent():
     db = get_session()
     form = UrgentForm()
+    status = 200
     if form.validate_on_submit():
         try:
+            pace.take("urgent", current_user.id)
             conversation = services.start_conversation(
                 db,
                 actor=current_user,
@@ -332,22 +347,26 @@ def urgent():
                 urgent=True,
                 client_key=form.client_key.data,
             )
-        except Invalid as error:
+        except (Invalid, pace.TooFast) as error:
             form.service_error(error.code, error.message)
+            status = error.status
         else:
             flash(_("Your message is sent. Staff have been told."), "success")
             return hx_redirect(url_for("messages.thread", conversation_id=conversation.id))
     form.give_key()
     on_duty = services.staff_on_duty(db)
     context = _help_context()
-    status = 422 if form.errors else 200
+    too_fast = status == pace.TooFast.status
     return render(
         "messages/urgent.html",
-        status=status,
+        status=422 if form.errors and status == 200 else status,
         form=form,
         on_duty=[person.display_name for person in on_duty],
         minutes=current_app.config.get("MESSAGE_ESCALATE_MINUTES", 10),
         open_lines=[row for row in context["lines"] if row["open"]],
+        # Held back by the limit: the help lines whatever the hour, and the way to the open conversation.
+        too_fast=too_fast,
+        open_urgent=services.open_urgent(db, current_user) if too_fast else None,
         **context,
     )
 

@@ -1,0 +1,50 @@
+"""How often one person may write: room for any real conversation, too little to flood anyone.
+
+Counted per person (their user id, from whatever phone or network) in the limiter's shared
+storage (Redis in production), in a moving hour:
+
+- **new conversations**: 10 an hour;
+- **answers in a conversation**: 60 an hour;
+- **"I need help now"**: 5 an hour. Asking again while an urgent conversation is open only adds
+  to it (hub.messages.services), so these are taps, not conversations; past them the page still
+  shows 112 and the help lines, and the person can write on in their urgent conversation.
+
+Nothing typed is lost when a limit is reached: the form comes back with the words in it (429),
+and a message kept on the phone (static/js/drafts.js) waits and is sent later.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+from flask_babel import format_time
+from flask_babel import lazy_gettext as _l
+from limits import parse
+from limits.strategies import MovingWindowRateLimiter
+
+from hub.errors import DomainError
+from hub.security import limiter
+
+LIMITS = {"new": parse("10/hour"), "reply": parse("60/hour"), "urgent": parse("5/hour")}
+
+
+class TooFast(DomainError):
+    status = 429
+
+    def __init__(self, wait: int):
+        at = format_time(datetime.fromtimestamp(time.time() + wait, UTC), "short")
+        super().__init__(
+            "too_fast",
+            str(_l("You have sent a lot in a short time. What you wrote is still here: send it at %(time)s.", time=at)),
+        )
+        self.wait = wait
+
+
+def take(kind: str, user_id: int) -> None:
+    """Count one message of this kind from this person; TooFast when they have sent their share."""
+    limit, key = LIMITS[kind], f"messages/{kind}/{user_id}"
+    window = MovingWindowRateLimiter(limiter.storage)
+    if not window.hit(limit, key):
+        reset = window.get_window_stats(limit, key).reset_time
+        raise TooFast(max(1, int(reset - time.time()) + 1))
