@@ -18,6 +18,7 @@ from hub.notifications import vapid
 
 PREFIX = "HUB_"
 MIN_KEY_BYTES = 32
+MAKE_KEY = "`python3 -c 'import secrets; print(secrets.token_urlsafe(48))'`"
 # Values of the example settings file and words that are no secret; a value starting with one of
 # the first four (e.g. "change-me-too") is refused too.
 PLACEHOLDER_STARTS = ("change-me", "changeme", "change_me", "replace-me")
@@ -97,9 +98,9 @@ def _key_problem(name: str, value: str | None, why: str) -> str | None:
     if not value:
         return f"{PREFIX}{name} must be set when HUB_ENV=production{why}."
     if is_placeholder(value):
-        return f"{PREFIX}{name} is still a placeholder from the example settings: make a real one with `python3 -c 'import secrets; print(secrets.token_urlsafe(48))'`."
+        return f"{PREFIX}{name} is still a placeholder from the example settings: make a real one with {MAKE_KEY}."
     if len(value.encode()) < MIN_KEY_BYTES:
-        return f"{PREFIX}{name} is too short: it must be at least {MIN_KEY_BYTES} bytes (make one with `python3 -c 'import secrets; print(secrets.token_urlsafe(48))'`)."
+        return f"{PREFIX}{name} is too short: it must be at least {MIN_KEY_BYTES} bytes (make one with {MAKE_KEY})."
     return None
 
 
@@ -263,8 +264,8 @@ def production_problems(env: Environment, config: dict) -> list[str]:
     base = urlsplit(config["BASE_URL"] or "")
     if not env.given("BASE_URL") or base.scheme != "https" or not base.hostname:
         problems.append(
-            f"{PREFIX}BASE_URL must be the public https address when HUB_ENV=production (e.g. https://ungehub.example): "
-            "links in e-mails and calendar feeds are built from it."
+            f"{PREFIX}BASE_URL must be the public https address when HUB_ENV=production "
+            "(e.g. https://ungehub.example): links in e-mails and calendar feeds are built from it."
         )
     origin = config["WEBAUTHN_ORIGIN"]
     if origin and urlsplit(origin).scheme != "https":
@@ -277,7 +278,8 @@ def production_problems(env: Environment, config: dict) -> list[str]:
     if not config["MAIL_SERVER"]:
         problems.append(
             f"{PREFIX}MAIL_SERVER must be set when HUB_ENV=production: sign-up confirms each address by mail "
-            "(without it, sign-up would tell anyone which addresses have an account) and forgotten passwords are mailed."
+            "(without it, sign-up would tell anyone which addresses have an account) "
+            "and forgotten passwords are mailed."
         )
     if config["PUSH_ALLOW_LOOPBACK"]:
         problems.append(f"{PREFIX}PUSH_ALLOW_LOOPBACK is for tests only and must be off when HUB_ENV=production.")

@@ -68,9 +68,7 @@ def _page(code: str = "", *, found: dict | None = None, error: DomainError | Non
 @bp.route("")
 @roles_required(*REDEEMERS)
 def scan():
-    just_used = staff_queries.redeemed_by_me(
-        get_session(), actor=current_user, voucher_id=arg_id("done")
-    )
+    just_used = staff_queries.redeemed_by_me(get_session(), actor=current_user, voucher_id=arg_id("done"))
     code = _code(request.args.get("code"))
     if not code:
         return _page(just_used=just_used)

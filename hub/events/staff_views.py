@@ -364,9 +364,7 @@ def scan(code: str):
 def scan_check_in(code: str):
     db = get_session()
     try:
-        booking = checkins.check_in_by_code(
-            db, actor=current_user, code=code, event_id=arg_id("event")
-        )
+        booking = checkins.check_in_by_code(db, actor=current_user, code=code, event_id=arg_id("event"))
     except DomainError as error:
         if error.status == 404:
             raise
