@@ -108,18 +108,20 @@ def log_in(auth, login_as, people):  # noqa: F811 (the imported fixture)
     return log_in
 
 
-@pytest.mark.parametrize("case", sorted(CASES))
-def test_a_number_that_is_no_id_or_count_is_never_a_500(case, client, people, log_in):  # noqa: F811
-    who, method, path, arg, fields, field = CASES[case]
+@pytest.mark.parametrize("who", sorted({who for who, *_ in CASES.values()}))
+def test_a_number_that_is_no_id_or_count_is_never_a_500(who, client, people, log_in):  # noqa: F811
+    """One login per role walks that role's cases (a world per case would cost a database each)."""
     log_in(who)
-    url = path.format(**people)
-    for value in BAD:
-        data = fields() if callable(fields) else dict(fields)
-        if field:
-            data[field] = value
-        response = client.open(url, method=method, query_string={arg: value} if arg else None, data=data)
-        assert response.status_code < 500, f"{case}: {value[:30]!r} gave {response.status_code}"
-        assert response.status_code in (200, 303, 400, 403, 404, 409, 422), (case, value[:30], response.status_code)
+    for case in sorted(name for name, (role, *_) in CASES.items() if role == who):
+        _, method, path, arg, fields, field = CASES[case]
+        url = path.format(**people)
+        for value in BAD:
+            data = fields() if callable(fields) else dict(fields)
+            if field:
+                data[field] = value
+            response = client.open(url, method=method, query_string={arg: value} if arg else None, data=data)
+            assert response.status_code < 500, f"{case}: {value[:30]!r} gave {response.status_code}"
+            assert response.status_code in (200, 303, 400, 403, 404, 409, 422), (case, value[:30], response.status_code)
 
 
 def test_no_view_reads_a_number_with_int_itself():
