@@ -99,11 +99,30 @@ def db_url(database, tmp_path) -> str:
         shutil.copyfile(template, target)
         return f"sqlite:///{target}"
     engine = create_engine(url)
-    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        # Only what the last test touched: truncating all sixty tables costs a fifth of a second a
+        # test, finding the few with rows or a used id sequence costs a fiftieth.
+        touched = [name for (name,) in conn.execute(_TOUCHED)]
+        if touched:
+            tables = ", ".join(f'"{name}"' for name in touched)
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()
     return url
+
+
+def _touched_tables_query():
+    """The tables that hold rows, or whose id sequence has handed out a number."""
+    names = [table.name for table in SQLModel.metadata.sorted_tables]
+    with_rows = " UNION ".join(f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM \"{name}\")" for name in names)
+    used_ids = (
+        "SELECT t.relname FROM pg_class s JOIN pg_depend d ON d.objid = s.oid AND d.deptype IN ('a', 'i') "
+        "JOIN pg_class t ON t.oid = d.refobjid JOIN pg_sequences q ON q.sequencename = s.relname "
+        "AND q.schemaname = current_schema() WHERE s.relkind = 'S' AND q.last_value IS NOT NULL"
+    )
+    return text(f"{with_rows} UNION {used_ids}")
+
+
+_TOUCHED = _touched_tables_query()
 
 
 class Client(FlaskClient):
