@@ -95,6 +95,15 @@ def clean_body(body: str | None) -> str:
     return text
 
 
+def already_sent(session: Session, client_key: str | None, author: User) -> bool:
+    """This person's message with this key is stored: sending it again changes nothing (and so
+    does not count toward how much they may send)."""
+    if not client_key:
+        return False
+    found = select(Message.id).where(Message.client_key == client_key, Message.author_id == author.id)
+    return session.exec(found).first() is not None
+
+
 def _existing(session: Session, client_key: str | None, author: User | None = None) -> Message | None:
     """The message a retry already sent. A key is only ever its author's: someone else's key
     (a bug, or a guess) is refused rather than leading to their conversation."""

@@ -109,7 +109,8 @@ def new():
     status = 200
     if form.validate_on_submit():
         try:
-            pace.take("new", current_user.id)
+            if not services.already_sent(get_session(), form.client_key.data, current_user):
+                pace.take("new", current_user.id)
             conversation = services.start_conversation(
                 get_session(),
                 actor=current_user,
@@ -261,7 +262,8 @@ def reply(conversation_id: int):
     status = 422
     if form.validate_on_submit():
         try:
-            pace.take("reply", current_user.id)
+            if not services.already_sent(get_session(), form.client_key.data, current_user):
+                pace.take("reply", current_user.id)
             services.post_message(
                 get_session(),
                 actor=current_user,
@@ -337,7 +339,8 @@ def urgent():
     status = 200
     if form.validate_on_submit():
         try:
-            pace.take("urgent", current_user.id)
+            if not services.already_sent(db, form.client_key.data, current_user):
+                pace.take("urgent", current_user.id)
             conversation = services.start_conversation(
                 db,
                 actor=current_user,

@@ -157,6 +157,18 @@ def test_ten_new_conversations_an_hour_then_a_429_that_keeps_the_words(world, pe
     assert mads.post("/messages/new", data={**data, "body": "Hello"}).status_code == 303
 
 
+def test_sending_the_same_message_again_does_not_count(world, people, as_user):
+    """A phone that sends a kept message twice (a retry, both tabs, the worker and the page)
+    stores it once and is charged once: the person can still write nine more."""
+    sara = as_user(people["sara"])
+    data = {"topic": "housing", "to": "hub", "body": "Kan I hjælpe?", "client_key": "k" * 32}
+    for _ in range(12):
+        assert sara.post("/messages/new", data=data).status_code == 303
+    for n in range(9):
+        assert sara.post("/messages/new", data={**data, "body": f"Q {n}", "client_key": f"{n}" * 32}).status_code == 303
+    assert count(world, Conversation) == 10
+
+
 def test_sixty_answers_an_hour_then_a_429_that_keeps_the_words(world, people, as_user):
     sara = as_user(people["sara"])
     thread = sara.post("/messages/new", data={"topic": "job", "to": "hub", "body": "Hi"}).headers["Location"]

@@ -49,6 +49,7 @@ def scaleout_db():
         _unavailable("PostgreSQL: HUB_TEST_DATABASE_URL is not set")
     if not redis_running():
         _unavailable("Redis is not running on 127.0.0.1:6379")
+    _forget_counts()  # limits counted by an earlier run in the last hour must not hold this one up
     name = f"ungehub_scale_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     url = create_pg_database(name)
     try:
@@ -209,6 +210,18 @@ def cluster(scaleout_db, tmp_path):
     finally:
         running.stop()
         _forget_login_failures()
+
+
+def _forget_counts() -> None:
+    """Start with this test's Redis database empty: it is the test's own (ids restart every run,
+    so counts left by an earlier run would be charged to the same people)."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
 
 
 def _forget_login_failures() -> None:
