@@ -60,7 +60,7 @@ vapid: install
 
 # Extract every gettext string and merge it into the catalogues (da is the default language).
 translations: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o hub/translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_ngettext:1,2 -o hub/translations/messages.pot --no-location --sort-output .
 	$(BIN)/pybabel update -i hub/translations/messages.pot -d hub/translations --no-fuzzy-matching --ignore-obsolete
 
 hub/translations/%/LC_MESSAGES/messages.mo: hub/translations/%/LC_MESSAGES/messages.po | $(STAMP)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import math
+from datetime import timedelta
 
 from flask import Blueprint, flash, g, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import StringField
@@ -22,6 +23,7 @@ from hub.core.qr import qr_svg
 from hub.db import get_session
 from hub.errors import DomainError, render_error
 from hub.htmx import hx_redirect, render
+from hub.i18n import duration
 from hub.security import safe_next
 
 bp = Blueprint("second_factor", __name__)
@@ -111,11 +113,8 @@ def _held():
 
 
 def _try_again(wait: int) -> str:
-    if wait <= 3600:
-        return _("You have tried many times. Try again in %(minutes)d min.", minutes=math.ceil(wait / 60))
-    if wait <= 2 * 24 * 3600:
-        return _("You have tried many times. Try again in %(hours)d hours.", hours=math.ceil(wait / 3600))
-    return _("You have tried many times. Try again in %(days)d days.", days=math.ceil(wait / 86400))
+    later = duration(timedelta(seconds=wait), round_up=True)
+    return _("You have tried many times. Try again in %(time)s.", time=later)
 
 
 def _wrong(field, error: DomainError) -> None:
@@ -165,9 +164,10 @@ def recover():
             prove_this_login(db)
             left = factors.recovery_codes_left(db, current_user)
             flash(
-                _(
-                    "You are in. You have %(count)d recovery codes left; make a new set on Me → Two-step login.",
-                    count=left,
+                ngettext(
+                    "You are in. You have %(num)d recovery code left; make a new set on Me → Two-step login.",
+                    "You are in. You have %(num)d recovery codes left; make a new set on Me → Two-step login.",
+                    left,
                 ),
                 "info",
             )
@@ -247,10 +247,11 @@ def reset(user_id: int):
     person = get_or_404(User, user_id)
     ended = factors.reset_second_factor(get_session(), actor=current_user, user=person)
     flash(
-        _(
-            "%(name)s sets up a second factor at the next login (%(count)d logins ended).",
+        ngettext(
+            "%(name)s sets up a second factor at the next login (%(num)d login ended).",
+            "%(name)s sets up a second factor at the next login (%(num)d logins ended).",
+            ended,
             name=person.name,
-            count=ended,
         ),
         "success",
     )

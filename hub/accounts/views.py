@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from datetime import timedelta
 
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from hub.accounts import login_throttle, services
@@ -27,6 +29,7 @@ from hub.core.links import public_url
 from hub.db import after_commit, get_session
 from hub.errors import DomainError, render_error
 from hub.htmx import hx_redirect, render
+from hub.i18n import duration
 from hub.mail import mail_configured, send_mail
 from hub.notifications import devices
 from hub.security import limiter, safe_next
@@ -67,8 +70,8 @@ def login():
         email = services.normalize_email(form.email.data)
         wait = login_throttle.wait_seconds(email)
         if wait:
-            minutes = max(1, round(wait / 60))
-            message = _("You have tried many times. Try again in %(minutes)d min.", minutes=minutes)
+            later = duration(timedelta(seconds=wait), round_up=True)
+            message = _("You have tried many times. Try again in %(time)s.", time=later)
             return render_error(429, message, retry_after=wait)
         try:
             user = services.authenticate(get_session(), email=email, password=form.password.data)
@@ -296,7 +299,9 @@ def change_password():
         else:
             message = _("Your password is changed.")
             if ended:
-                message += " " + _("You were logged out on %(count)d other devices.", count=ended)
+                message += " " + ngettext(
+                    "You are logged out on %(num)d other device.", "You are logged out on %(num)d other devices.", ended
+                )
             flash(message, "success")
             return hx_redirect(url_for("accounts.me"))
     return render("accounts/password.html", status=_form_status(form), form=form)

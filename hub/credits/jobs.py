@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask_babel import LazyString, format_date
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -14,6 +14,7 @@ from hub.accounts.models import User
 from hub.credits import services as ledger
 from hub.credits.models import Allotment, AllotmentRun, Audience, KlipEntry
 from hub.db import utcnow
+from hub.i18n import lazy_when
 from hub.notifications.services import notify
 
 AARHUS = ZoneInfo("Europe/Copenhagen")
@@ -56,7 +57,12 @@ def apply_allotments(session: Session, now: datetime | None = None) -> int:
                 session,
                 person,
                 kind="klip_allotment",
-                title=_l("%(num)d new klip for %(month)s", num=allotment.amount, month=_in_words(now, "MMMM")),
+                title=lazy_ngettext(
+                    "%(num)d new klip for %(month)s",
+                    "%(num)d new klip for %(month)s",
+                    allotment.amount,
+                    month=lazy_when(now, "month"),
+                ),
                 body=_l("Find something fun to spend them on."),
                 url="/klip",
                 dedupe_key=f"klip_allotment:{allotment.id}:{month}:{person.id}",
@@ -72,11 +78,6 @@ def expire_klip(session: Session, now: datetime | None = None) -> int:
 
 
 WARN_BEFORE = timedelta(days=7)
-
-
-def _in_words(when: datetime, pattern: str) -> LazyString:
-    """A date written out in the recipient's language (notify renders it in their locale)."""
-    return LazyString(lambda: format_date(when.astimezone(AARHUS), pattern))
 
 
 def warn_expiring(session: Session, now: datetime | None = None) -> int:
@@ -99,8 +100,13 @@ def warn_expiring(session: Session, now: datetime | None = None) -> int:
                 session,
                 person,
                 kind="klip_expiring",
-                title=_l("%(num)d klip run out soon", num=lot.remaining),
-                body=_l("Use them before %(day)s, or they are gone.", day=_in_words(lot.expires_at, "d. MMMM")),
+                title=lazy_ngettext("%(num)d klip runs out soon", "%(num)d klip run out soon", lot.remaining),
+                body=lazy_ngettext(
+                    "Use it before %(day)s, or it is gone.",
+                    "Use them before %(day)s, or they are gone.",
+                    lot.remaining,
+                    day=lazy_when(lot.expires_at, "day_month"),
+                ),
                 url="/klip",
                 useful_until=lot.expires_at,
                 dedupe_key=f"klip_expiring:{lot.entry_id}",

@@ -24,7 +24,6 @@ from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from flask import current_app
-from flask_babel import format_time
 from flask_babel import lazy_gettext as _l
 from limits import RateLimitItem, parse_many
 from limits.strategies import MovingWindowRateLimiter
@@ -35,6 +34,7 @@ from hub.credits.models import Partner
 from hub.credits.vouchers import LOCAL
 from hub.db import get_session, job_session, utcnow
 from hub.errors import DomainError
+from hub.i18n import duration, when
 from hub.notifications.services import notify
 from hub.security import client_address, limiter
 
@@ -57,11 +57,11 @@ class TooManyCodes(DomainError):
 def _wait_message(wait: int) -> str:
     """When to try again: in minutes within the hour, else the time of day (today or tomorrow)."""
     if wait <= 3600:
-        minutes = max(1, math.ceil(wait / 60))
-        return str(_l("You have typed many codes that did not work. Try again in %(minutes)d min.", minutes=minutes))
+        later = duration(timedelta(seconds=wait), round_up=True)
+        return str(_l("You have typed many codes that did not work. Try again in %(time)s.", time=later))
     now = utcnow()
     until = now + timedelta(seconds=wait)
-    at = format_time(until, "HH:mm")
+    at = when(until, "time")
     if until.astimezone(LOCAL).date() == now.astimezone(LOCAL).date():
         return str(_l("You have typed many codes that did not work. Try again at %(time)s.", time=at))
     return str(_l("You have typed many codes that did not work. Try again tomorrow at %(time)s.", time=at))

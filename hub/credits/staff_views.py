@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from hub.access import get_or_404
@@ -209,7 +210,10 @@ def give_back(user_id: int):
             _failed(form, failed)
         else:
             _klip_changed(person, "klip.give_back", voucher.id)
-            flash(_("%(count)d klip are back on the card.", count=voucher.price_klip), "success")
+            back = ngettext(
+                "%(num)d klip is back on the card.", "%(num)d klip are back on the card.", voucher.price_klip
+            )
+            flash(back, "success")
             return hx_redirect(url_for(".person", user_id=person.id))
     context = _person_context(person, back_form=form)
     return render("staff_credits/person.html", status=_status(form, error), **context)
@@ -255,7 +259,12 @@ def grant_many():
                     area=AuditArea.KLIP,
                     detail="klip.grant",
                 )
-                message = _("%(count)d people got %(amount)d klip each.", count=len(plan.people), amount=plan.amount)
+                message = ngettext(
+                    "%(num)d person got %(amount)d klip.",
+                    "%(num)d people got %(amount)d klip each.",
+                    len(plan.people),
+                    amount=plan.amount,
+                )
                 flash(message, "success")
                 return hx_redirect(url_for(".index"))
             return render("staff_credits/grant_confirm.html", form=form, plan=plan)

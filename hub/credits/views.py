@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import math
-import re
 import secrets
-from datetime import date, datetime
 
 from flask import Blueprint, abort, flash, request, url_for
-from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -178,16 +175,6 @@ def _redeem_link(code: str) -> str:
 
 
 # --- for templates ---
-
-
-@bp.app_template_filter("klip_day")
-def klip_day(value: date | datetime) -> str:
-    """'January 12' / '12. januar' this year; with the year when it is another year."""
-    day = queries.local_day(value) if isinstance(value, datetime) else value
-    if day.year != queries.local_day(utcnow()).year:
-        return format_date(day, "long")
-    pattern = get_locale().date_formats["long"].pattern
-    return format_date(day, re.sub(r"[\s,.]*y+\.?", "", pattern).strip(" ,"))
 
 
 # A global rather than a context processor: the home page asks only when it shows the card.

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlmodel import Session, select
 
 from hub.accounts.models import SUPPORT_TYPE_LABELS, User
@@ -358,7 +359,7 @@ def goals(session: Session, *, since, until, scope) -> list[Chart]:
 
 
 def _round_label(index: int, months: int) -> str:
-    return _("Start") if index == 0 else _("%(months)d months", months=index * months)
+    return _("Start") if index == 0 else ngettext("%(num)d month", "%(num)d months", index * months)
 
 
 def status_over_time(session: Session, *, every: timedelta = DEFAULT_INTERVAL) -> list[Chart]:

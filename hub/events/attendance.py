@@ -15,8 +15,9 @@ from hub.accounts.models import User
 from hub.db import utcnow
 from hub.errors import Conflict, Invalid, NotFound
 from hub.events import services
-from hub.events.manage import MAX_ANONYMOUS_STEP, _may_host, _require_staff, _when
+from hub.events.manage import MAX_ANONYMOUS_STEP, _may_host, _require_staff
 from hub.events.models import ACTIVE, Booking, BookingStatus, Event, EventStatus
+from hub.i18n import lazy_when
 from hub.notifications.services import notify
 
 
@@ -97,7 +98,9 @@ def check_in_by_code(session: Session, *, actor: User, code: str, event_id: int 
     if event_id is not None and booking.event_id != event_id:
         other = session.get(Event, booking.event_id)
         message = _l(
-            "This ticket is for another event: %(title)s, %(when)s.", title=other.title, when=_when(other.starts_at)
+            "This ticket is for another event: %(title)s, %(when)s.",
+            title=other.title,
+            when=lazy_when(other.starts_at, "weekday_time"),
         )
         raise Conflict("other_event", str(message))
     return check_in(session, actor=actor, booking_id=booking.id)
@@ -172,7 +175,7 @@ def assign_companion(session: Session, *, actor: User, booking_id: int, companio
         young,
         kind="companion",
         title=_l("%(name)s is going with you to %(title)s", name=companion.display_name, title=event.title),
-        body=_l("%(when)s, %(place)s.", when=_when(event.starts_at), place=event.place),
+        body=_l("%(when)s, %(place)s.", when=lazy_when(event.starts_at, "weekday_time"), place=event.place),
         url=f"/bookings/{booking.id}",
         useful_until=event.starts_at,
     )
@@ -181,7 +184,7 @@ def assign_companion(session: Session, *, actor: User, booking_id: int, companio
         companion,
         kind="companion",
         title=_l("You are going with %(name)s to %(title)s", name=young.display_name, title=event.title),
-        body=_l("%(when)s, %(place)s.", when=_when(event.starts_at), place=event.place),
+        body=_l("%(when)s, %(place)s.", when=lazy_when(event.starts_at, "weekday_time"), place=event.place),
         url="/",
         useful_until=event.starts_at,
     )

@@ -18,6 +18,7 @@ from hub.accounts.models import User
 from hub.db import utcnow
 from hub.events import services as event_services
 from hub.events.models import Booking, BookingStatus, Event, EventStatus
+from hub.i18n import lazy_when
 from hub.notifications.models import Notification
 from hub.notifications.services import notify
 
@@ -49,16 +50,10 @@ def send_reminders(session: Session, now: datetime | None = None) -> int:
             person,
             kind="event_reminder",
             title=_l("Soon: %(title)s", title=event.title),
-            body=_l("It starts at %(time)s. See you there!", time=_clock(event.starts_at)),
+            body=_l("It starts at %(time)s. See you there!", time=lazy_when(event.starts_at, "time")),
             url=f"/bookings/{booking.id}",
             useful_until=event.starts_at,
             dedupe_key=f"{SOON_KEY}{booking.id}",
         )
         sent += made is not None
     return sent
-
-
-def _clock(when: datetime) -> str:
-    from flask_babel import format_time
-
-    return format_time(when, "short")

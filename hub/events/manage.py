@@ -12,8 +12,8 @@ from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask_babel import LazyString, format_datetime
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlmodel import Session, select
 
 from hub.accounts.models import User
@@ -22,6 +22,7 @@ from hub.db import utcnow
 from hub.errors import Conflict, Forbidden, Invalid, NotFound
 from hub.events import services
 from hub.events.models import ACTIVE, Booking, BookingStatus, Category, Event, EventStatus, Visibility
+from hub.i18n import lazy_when
 from hub.notifications.services import notify
 from hub.proposals import services as proposals
 from hub.proposals.models import Proposal
@@ -167,11 +168,6 @@ def _same_local_time(moment: datetime, weeks: int, tz: ZoneInfo) -> datetime:
     return local.replace(tzinfo=tz).astimezone(UTC)
 
 
-def _when(moment: datetime) -> LazyString:
-    """A date and time rendered in the reader's language when the text is rendered."""
-    return LazyString(lambda: format_datetime(moment, "EEEE d MMMM, HH:mm"))
-
-
 # --- planning -------------------------------------------------------------------------------
 
 
@@ -240,7 +236,11 @@ def update_event(session: Session, *, actor: User, event_id: int, data: EventInp
     seats = services.seats_for(session, [event.id])[event.id]
     taken = seats.confirmed + seats.offered
     if data.capacity < event.capacity and data.capacity < taken:
-        message = _l("%(count)d people already have a place, so there must be at least %(count)d.", count=taken)
+        message = lazy_ngettext(
+            "%(num)d person already has a place, so there must be at least %(num)d.",
+            "%(num)d people already have a place, so there must be at least %(num)d.",
+            taken,
+        )
         raise InvalidEvent({"capacity": str(message)}, code="capacity_below_booked")
     grew = data.capacity > event.capacity
     retimed = moved or data.ends_at != event.ends_at
@@ -256,7 +256,7 @@ def update_event(session: Session, *, actor: User, event_id: int, data: EventInp
                 person,
                 kind="event_changed",
                 title=_l("New time: %(title)s", title=event.title),
-                body=_l("It is now %(when)s.", when=_when(event.starts_at)),
+                body=_l("It is now %(when)s.", when=lazy_when(event.starts_at, "weekday_time")),
                 url=f"/bookings/{booking.id}",
                 useful_until=event.starts_at,
             )
@@ -341,7 +341,12 @@ def _cancel_one(session: Session, actor: User, event: Event, reason: str, now: d
             )
             booking.klip_paid = 0
         body = (
-            _l("%(reason)s Your %(klip)d klip are back on your card.", reason=reason, klip=refunded)
+            lazy_ngettext(
+                "%(reason)s Your %(num)d klip is back on your card.",
+                "%(reason)s Your %(num)d klip are back on your card.",
+                refunded,
+                reason=reason,
+            )
             if refunded
             else _l("%(reason)s", reason=reason)
         )

@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 from flask import Blueprint, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 
 from hub.access import get_or_404
@@ -181,7 +182,14 @@ def cancel(event_id: int):
         except DomainError as error:
             form.form_errors.append(error.message)
         else:
-            flash(_("Cancelled %(count)d event(s). Everyone on them has been told.", count=len(cancelled)), "success")
+            flash(
+                ngettext(
+                    "The event is cancelled. Everyone on it has been told.",
+                    "Cancelled %(num)d events. Everyone on them has been told.",
+                    len(cancelled),
+                ),
+                "success",
+            )
             return hx_redirect(url_for(".detail", event_id=event.id))
     counts = stats.event_counts(db, [event], now=utcnow())[event.id]
     rest = len(manage.series_rest(db, event, utcnow()))

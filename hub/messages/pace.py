@@ -18,12 +18,12 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
-from flask_babel import format_time
 from flask_babel import lazy_gettext as _l
 from limits import parse
 from limits.strategies import MovingWindowRateLimiter
 
 from hub.errors import DomainError
+from hub.i18n import when
 from hub.security import limiter
 
 LIMITS = {"new": parse("10/hour"), "reply": parse("60/hour"), "urgent": parse("5/hour")}
@@ -33,7 +33,7 @@ class TooFast(DomainError):
     status = 429
 
     def __init__(self, wait: int):
-        at = format_time(datetime.fromtimestamp(time.time() + wait, UTC), "short")
+        at = when(datetime.fromtimestamp(time.time() + wait, UTC), "time")
         super().__init__(
             "too_fast",
             str(_l("You have sent a lot in a short time. What you wrote is still here: send it at %(time)s.", time=at)),

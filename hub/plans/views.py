@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime
+from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -433,16 +431,6 @@ def shared_changes(young_id: int):
 
 
 # --- for templates ---------------------------------------------------------------------------------
-
-
-@bp.app_template_filter("plan_day")
-def plan_day(value: date | datetime) -> str:
-    """'12. marts' / 'March 12' this year; with the year when it is another year."""
-    day = value.astimezone(services.AARHUS).date() if isinstance(value, datetime) else value
-    if day.year != _today().year:
-        return format_date(day, "long")
-    pattern = get_locale().date_formats["long"].pattern
-    return format_date(day, re.sub(r"[\s,.]*y+\.?", "", pattern).strip(" ,"))
 
 
 # A global rather than a context processor: the home page asks only when it shows the card.

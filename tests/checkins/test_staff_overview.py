@@ -95,7 +95,7 @@ def test_the_quiet_limit_is_configuration(frozen, world, hub):
 def test_the_page(frozen, app, login_as, client, hub):
     login_as("staff", locale="en")
     body = text(client.get("/staff/checkins"))
-    assert "Overdue Olga" in body and "Agreed for Sunday, March 8: 3 days ago" in body
+    assert "Overdue Olga" in body and "Agreed for Sunday 8 March: 3 days ago" in body
     assert "Primary support person: Hanne Lund" in body
     assert f'href="/staff/support/people/{hub["Overdue Olga"].id}"' in body
     assert f'href="/my-young-people/{hub["Never Nora"].id}/checkins/new"' in body

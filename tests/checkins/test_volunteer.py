@@ -45,7 +45,7 @@ def peter(world, staff):
 
 def test_the_page_shows_the_agreement_and_the_contact(as_user, peter):
     body = text(as_user(peter).get("/volunteer"))
-    assert "Red Barnet" in body and "September 1, 2025" in body and "September 20, 2025" in body
+    assert "Red Barnet" in body and "1 September 2025" in body and "20 September 2025" in body
     assert "Louise Holm" in body and 'href="tel:12345678"' in body
     assert "Not recorded yet" not in body
 

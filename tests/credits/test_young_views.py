@@ -139,7 +139,7 @@ def test_klip_page_shows_what_i_have_when_it_expires_and_what_happened(world, pe
     body = text(page)
     assert page.status_code == 200
     assert re.search(r'klip-balance__number">\s*14\s', body)  # 6 - 2 - 1 + 2 + 2 + 3 + 4
-    assert "3 klip expire on December 1" in body and "4 klip expire on January 12, 2028" in body
+    assert "3 klip expire on 1 December" in body and "4 klip expire on 12 January 2028" in body
     history = [
         "Correction: +2 (Glemt i oktober)",
         "You got 2 klip back: Bloc holdt lukket",
@@ -388,7 +388,7 @@ def test_home_shows_my_klip_and_what_expires_soon(world, person):
         body = text(client.get("/"))
     card = body.split('id="home-klip"')[1].split("</section>")[0]
     assert "You have 9 klip" in card and 'href="/klip"' in card
-    assert "3 klip expire on December 1" in card
+    assert "3 klip expire on 1 December" in card
     assert "Vinterklip" not in card and "January" not in card  # more than 30 days away
 
 

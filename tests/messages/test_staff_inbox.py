@@ -84,7 +84,7 @@ def test_urgent_ones_come_first_and_say_so(client, auth, world):
     assert page.index("Jeg er bange") < page.index("Kan I hjælpe med en ansøgning?")
     assert "Urgent: nobody has it yet" in page
     assert "Sofie Hansen" in page
-    assert "Waiting 5 h 00 min" in page
+    assert "Waiting 5 hours" in page
 
 
 def test_topic_filter_and_my_topics(client, auth, world):
@@ -367,7 +367,7 @@ def test_the_home_card_puts_urgent_first(client, auth, world):
     card = page[page.index('id="home-messages"') :]
     assert card.index("Urgent: Nora Lund needs help now") < card.index("new conversations")
     assert "2 new conversations" in card and "1 waiting for you" in card
-    assert "Waited longest: Nora Lund, 3 h 00 min" in card
+    assert "Waited longest: Nora Lund, 3 hours" in card
 
 
 @pytest.mark.parametrize("role", ["young", "support", "mentor"])

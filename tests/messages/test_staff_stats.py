@@ -68,7 +68,7 @@ def test_the_page_and_the_csv(client, login_as, world):
         known_world(s, now)
     login_as("staff")
     page = client.get("/staff/messages/stats").get_data(as_text=True)
-    assert "Median first answer: 2 h 30 min" in page
+    assert "Median first answer: 2 hours and 30 minutes" in page
     assert 'role="img"' in page and "<title" in page
     response = client.get("/staff/messages/stats.csv")
     assert response.mimetype == "text/csv" and "attachment" in response.headers["Content-Disposition"]

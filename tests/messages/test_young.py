@@ -153,10 +153,10 @@ def test_friday_evening_the_answer_is_promised_for_monday(world, circle_world, a
         promise = text(client.get("/messages/new?topic=housing", headers={"HX-Request": "true"}))
         assert 'id="reply-promise"' in promise and "<html" not in promise
         # Half an hour on Friday, three and a half on Monday from 13:00.
-        assert "You can expect an answer by Monday, March 16 at 4:30" in promise
+        assert "You can expect an answer by Monday 16 March, 16:30" in promise
         assert "closed" not in promise
         conversation_id = thread_id(write(client))
-        assert "You can expect an answer by Monday, March 16 at 4:30" in text(
+        assert "You can expect an answer by Monday 16 March, 16:30" in text(
             client.get(f"/messages/{conversation_id}")
         )
 
@@ -169,7 +169,7 @@ def test_when_the_hub_is_closed_it_says_when_staff_are_back_and_offers_help_line
     with time_machine.travel(FRIDAY_NIGHT, tick=False):
         client = as_user(people["young"])
         page = text(client.get("/messages/new"))
-    assert "The hub is closed right now." in page and "Staff are back Monday, March 16 at 1:00" in page
+    assert "The hub is closed right now." in page and "Staff are back Monday 16 March, 13:00" in page
     assert "Your message is safe" in page
     assert 'href="tel:33730000"' in page and "Headspace chat" in page
     assert "Lægevagten" not in page  # only the anonymous ones here

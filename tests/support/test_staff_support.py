@@ -138,7 +138,7 @@ def test_levels_go_up_and_down_and_are_counted(client, world, staff, person):
     assert client.post(f"/staff/support/items/{item}/pause", data={"reason": "Summer job"}).status_code == 303
     assert notes_for(world, person.id)[-1].title == "A volunteer mentor is paused"
     body = client.get(f"/staff/support/people/{person.id}").get_data(as_text=True)
-    assert "Scaled up 1 times, down 1 times, paused 1 times." in body
+    assert "Scaled up 1 time, down 1 time, paused 1 time." in body
     assert "A volunteer mentor: more, from a little to a lot" in body and "Louise Holm" in body
 
 
