@@ -1,4 +1,9 @@
-"""The navigation per role. Each feature adds its own entry when it lands."""
+"""The navigation per role. Each feature adds its own entry when it lands.
+
+On a phone the adults' menu is one row at the bottom of the screen, where the thumb is: the
+entries marked `more` go under "More" there, and stand in the row with the others on a wider
+screen (templates/base.html, static/css/app.css).
+"""
 
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ class NavItem:
     label: object  # a lazy string
     icon: str  # a name in static/icons/sprite.svg
     prefix: str  # paths that count as "here"
+    more: bool = False  # on a phone: under "More", not in the one row
 
 
 YOUNG_TABS = [
@@ -33,12 +39,12 @@ STAFF_LINKS = [
     NavItem("core.home", _l("Overview"), "home", "/"),
     NavItem("staff_events.index", _l("Events"), "calendar", "/staff/events"),
     NavItem("staff_messages.inbox", _l("Inbox"), "chat", "/staff/messages"),
-    NavItem("proposals.index", _l("Ideas"), "idea", "/ideas"),
+    NavItem("proposals.index", _l("Ideas"), "idea", "/ideas", more=True),
     NavItem("staff_credits.index", _l("Klip"), "ticket", "/staff/klip"),
-    NavItem("staff_support.index", _l("Support"), "support", "/staff/support"),
-    NavItem("staff.people", _l("People"), "people", "/staff/people"),
-    NavItem("evaluation.index", _l("Evaluation"), "star", "/staff/evaluation"),
-    NavItem("accounts.me", _l("Me"), "me", "/me"),
+    NavItem("staff_support.index", _l("Support"), "support", "/staff/support", more=True),
+    NavItem("staff.people", _l("People"), "people", "/staff/people", more=True),
+    NavItem("evaluation.index", _l("Evaluation"), "star", "/staff/evaluation", more=True),
+    NavItem("accounts.me", _l("Me"), "me", "/me", more=True),
 ]
 
 # Someone at a partner (a club, a venue) only redeems its vouchers.
@@ -105,6 +111,7 @@ def navigation() -> dict:
                 "icon": i.icon,
                 "here": _is_here(i),
                 "badge": _badge(i.endpoint),
+                "more": i.more,
             }
             for i in items
         ],
