@@ -22,6 +22,7 @@ from sqlmodel import Session, SQLModel, select
 from hub.accounts.models import User
 from hub.checkins.models import CheckIn, Wellbeing
 from hub.db import utcnow
+from hub.i18n import lazy_when
 from hub.mail import mail_configured, send_mail
 from hub.notifications.services import notify
 from hub.rights.erase import erase_person
@@ -121,7 +122,7 @@ def anonymise_inactive(session: Session, now: datetime | None = None) -> dict[st
 
 def _warn(session: Session, person: User, *, deadline: datetime) -> None:
     """In the app (and by e-mail when mail is set up): log in, or your data is deleted."""
-    day = deadline.date().isoformat()
+    day = lazy_when(deadline, "date")  # written in the reader's language when shown or sent
     notify(
         session,
         person,

@@ -77,6 +77,11 @@ def test_inactive_young_people_are_warned_then_anonymised_and_a_login_keeps_ever
         assert run(app, jobs.anonymise_inactive) == {}  # warned once, however often it runs
     assert warnings_of(app, back.id) == warnings_of(app, gone.id) == 1
     assert warnings_of(app, staff.id) == 0
+    with app.app_context(), job_session() as session:
+        from hub.notifications.models import Notification
+
+        warning = session.exec(select(Notification).where(Notification.user_id == back.id)).one()
+    assert warning.title == "Vi savner dig. Din konto bliver gemt indtil 6. januar 2027"  # a date, not 2027-01-06
 
     with time_machine.travel(day(364), tick=False):
         # The door is still open: log in, come back.
