@@ -181,6 +181,11 @@ def load(instance_path: Path, environ=None) -> dict:
         # Where the hub is, e.g. "Vestergade 1, 8000 Aarhus C": shown in the offline wallet (opening
         # hours are set by staff in the app). Unset, the wallet shows the hours alone.
         "HUB_ADDRESS": env.text("ADDRESS", ""),
+        # Where people report an accessibility problem, named in the accessibility statement
+        # (/accessibility): the law asks for a written and a telephone way. Unset, the statement
+        # points young people to a message in the app and everyone else to the hub in person.
+        "ACCESSIBILITY_EMAIL": env.text("ACCESSIBILITY_EMAIL", ""),
+        "ACCESSIBILITY_PHONE": env.text("ACCESSIBILITY_PHONE", ""),
         # Argon2id cost; tests lower it to keep the suite fast.
         "ARGON2_TIME_COST": env.number("ARGON2_TIME_COST", 3, low=1, high=100),
         "ARGON2_MEMORY_COST": env.number("ARGON2_MEMORY_COST", 65536, low=8, high=4 * 1024 * 1024),

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import date, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, request, session, url_for
+from flask import Blueprint, current_app, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import text
 
 from hub.accounts.models import Role
 from hub.core import staff_home
+from hub.core.forms import error_links
 from hub.db import get_session, utcnow
 from hub.errors import render_error
 from hub.htmx import hx_redirect, render
@@ -21,6 +23,7 @@ from hub.i18n import LANGUAGES
 from hub.security import safe_next
 
 bp = Blueprint("core", __name__)
+bp.add_app_template_global(error_links)  # the error summary above every form
 
 
 def home_template() -> str:
@@ -99,6 +102,32 @@ def offline():
 @bp.route("/privacy")
 def privacy():
     return render("privacy.html")
+
+
+# The day the accessibility statement was last checked against the app. The law asks for a review
+# at least once a year, and whenever a change makes what it says untrue.
+ACCESSIBILITY_REVIEWED = date(2026, 12, 7)
+
+
+@bp.route("/accessibility")
+def accessibility():
+    """The accessibility statement (tilgængelighedserklæring), open to everyone."""
+    config = current_app.config
+    return render(
+        "accessibility.html",
+        reviewed=ACCESSIBILITY_REVIEWED,
+        email=config.get("ACCESSIBILITY_EMAIL") or "",
+        phone=config.get("ACCESSIBILITY_PHONE") or "",
+        may_write=current_user.is_authenticated and current_user.is_young,
+        idle_young=timedelta(minutes=config["IDLE_TIMEOUT_YOUNG"]),
+        idle_staff=timedelta(minutes=config["IDLE_TIMEOUT_STAFF"]),
+    )
+
+
+@bp.route("/was")
+def was():
+    """The address Danish public sites give their statement (digst.dk/was, ungehub.dk/was)."""
+    return redirect(url_for("core.accessibility"), 301)
 
 
 @bp.route("/language", methods=["POST"])
