@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from hub.accounts.models import User
 from hub.db import utcnow
+from hub.i18n import lazy_duration
 from hub.messages.models import TOPIC_LABELS, Conversation, ConversationStatus, Topic
 from hub.messages.services import all_staff
 from hub.notifications.services import notify
@@ -77,8 +78,8 @@ def _tell(session: Session, person: User, conversation: Conversation, waited: ti
         kind="message_escalated",
         title=_l("URGENT: nobody has answered %(name)s yet", name=young.display_name if young else "?"),
         body=_l(
-            "Waiting %(minutes)d minutes. About: %(topic)s",
-            minutes=int(waited.total_seconds() // 60),
+            "Waiting %(time)s. About: %(topic)s",
+            time=lazy_duration(waited),
             topic=TOPIC_LABELS[Topic(conversation.topic)],
         ),
         url=f"/staff/messages/{conversation.id}",

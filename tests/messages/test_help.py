@@ -53,7 +53,7 @@ def test_help_for_everyone_logged_out(client, lines):
     assert 'href="tel:112"' in page and "If someone is in danger, call 112" in page
     assert 'href="tel:70201201"' in page and 'href="tel:33730000"' in page
     assert page.count("Open now") == 3  # both lines, and the hub (Wednesday 15:00)
-    assert "Wednesday" in page and "1:00" in page
+    assert "Wednesday" in page and "13:00" in page
     assert "Send an urgent message" not in page
     assert response.headers.get("Cache-Control") != "no-store"  # the service worker may keep it
 
@@ -67,7 +67,7 @@ def test_help_is_linked_from_every_page(client, login_as):
 def test_help_at_night_says_when_the_hub_opens(client, lines):
     with time_machine.travel(SATURDAY_NIGHT, tick=False):
         page = text(client.get("/help?lang=en"))
-    assert "The hub is closed right now." in page and "Staff are back Monday, March 16 at 1:00" in page
+    assert "The hub is closed right now." in page and "Staff are back Monday 16 March, 13:00" in page
     assert "Closed now" in page  # Headspace at 23:00
 
 
