@@ -73,7 +73,10 @@ MATRIX = {
     "core.manifest": ("GET", "/manifest.webmanifest", ANYONE),
     "core.offline": ("GET", "/offline", ANYONE),
     "core.privacy": ("GET", "/privacy", ANYONE),
+    "core.accessibility": ("GET", "/accessibility", ANYONE),
+    "core.was": ("GET", "/was", ANYONE),  # 301 to the statement, for everyone
     "core.set_language": ("POST", "/language", ANYONE),
+    "downloads.fetch": ("GET", "/download/not-a-real-token", set()),  # 404 for all: no such file waiting
     "accounts.login": ("GET", "/login", ANYONE),
     "accounts.signup": ("GET", "/signup", ANYONE),
     "accounts.set_password": ("GET", "/welcome/not-a-real-token", set()),  # 404 for all: bad link
@@ -198,6 +201,7 @@ MATRIX = {
     "support_menu.options": ("GET", "/support/options", YOUNG),
     "support_menu.ask": ("POST", "/support/options/{option}/ask", YOUNG),  # the owner: already asked, says so
     "support_menu.withdraw": ("POST", "/support/items/{item}/withdraw", OWNER),
+    "support_menu.scale": ("POST", "/support/items/{item}/change", OWNER),  # the owner: 422 here, no change named
     "support_menu.history": ("GET", "/support/history", YOUNG),
     "support_menu.leave": ("GET", "/support/leave", YOUNG),
     "support_menu.come_back": ("POST", "/support/return", YOUNG),  # not away: nothing to do, 303 home

@@ -13,13 +13,15 @@ from hub.db import utcnow
 from hub.messages.hours import AARHUS
 from hub.notifications.services import notify
 from hub.support.models import SupportLink
+from hub.support.scaling import reminders_rest
 
 CATCH_UP_DAYS = 2  # a reminder missed while the scheduler was down still comes, a little late
 
 
 def remind_supporters(session: Session, now: datetime | None = None) -> int:
     """For each adult still in a young person's circle whose last check-in named a next date
-    that has come (today, or in the last couple of days), one reminder; never twice."""
+    that has come (today, or in the last couple of days), one reminder; never twice. None while
+    the young person has paused the support that person gives (hub.support.scaling)."""
     now = now or utcnow()
     local = now.astimezone(AARHUS)
     if local.hour < 8:
@@ -53,6 +55,8 @@ def remind_supporters(session: Session, now: datetime | None = None) -> int:
         adult = session.get(User, checkin.by_id)
         if adult is None or adult.disabled_at is not None:
             continue
+        if reminders_rest(session, young_id=young.id, supporter=adult):
+            continue  # the young person has paused the support this person gives
         made = notify(
             session,
             adult,

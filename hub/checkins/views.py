@@ -23,6 +23,8 @@ from hub.db import get_session, utcnow, writes
 from hub.errors import Invalid
 from hub.htmx import hx_redirect, is_partial, render
 from hub.support import circle
+from hub.support.history import history_lines
+from hub.support.menu import open_items
 from hub.support.models import Area, SupportLink
 
 bp = Blueprint("checkins", __name__)
@@ -35,6 +37,7 @@ AREA_NAMES = {
     Area.BOOKINGS: _l("what they have booked"),
     Area.WELLBEING: _l("their wellbeing check-ins"),
     Area.KLIP: _l("their klippekort"),
+    Area.SUPPORT: _l("their support options"),
 }
 
 
@@ -48,6 +51,12 @@ def _kind_label(person: User):
     if person.support_type:
         return SUPPORT_TYPE_LABELS.get(person.support_type, person.support_type)
     return _l("Volunteer mentor") if person.is_mentor else ""
+
+
+def _support(db, young_id: int) -> dict:
+    """Their support options now and how they changed: only when they share it (or for staff)."""
+    lines = [line for line in history_lines(db, young_id) if line.change.item_id is not None]
+    return {"items": open_items(db, young_id), "lines": lines[:RECENT]}
 
 
 # --- my young people ----------------------------------------------------------------------------
@@ -85,6 +94,7 @@ def young_person(young_id: int):
         trend=trend,
         chart=trend_chart(trend),
         klip=credits.available(db, young.id) if sees[Area.KLIP] else None,
+        support=_support(db, young.id) if sees[Area.SUPPORT] else None,
         checkins=checkins[:RECENT],
         older=checkins[RECENT:],
         my_next=next((c.next_on for c in checkins if c.is_mine), None),

@@ -30,6 +30,7 @@ from hub.notifications import jobs as notification_jobs
 from hub.notifications import vapid
 from hub.rights import jobs as rights_jobs
 from hub.scheduler import lease
+from hub.support import jobs as support_jobs
 
 log = logging.getLogger("hub.scheduler")
 
@@ -57,6 +58,7 @@ JOBS = [
     Job("event_reminders", event_jobs.send_reminders, every_seconds=REMINDER_SWEEP_SECONDS),
     Job("checkin_reminders", checkin_jobs.remind_supporters, every_seconds=3600),
     Job("klip_expiry_warnings", credit_jobs.warn_expiring, every_seconds=3600),
+    Job("resume_ended_pauses", support_jobs.resume_ended_pauses, every_seconds=3600),
     # Retention (hub/rights): old check-ins go; long-inactive young people are warned, then anonymised.
     Job("delete_old_checkins", rights_jobs.delete_old_checkins, every_seconds=6 * 3600),
     Job("anonymise_inactive", rights_jobs.anonymise_inactive, every_seconds=6 * 3600),

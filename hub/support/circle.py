@@ -27,15 +27,17 @@ PROFESSIONAL_TYPES = frozenset(
 MENTOR = "mentor"
 
 # What someone may see when they join a circle, until the young person changes it.
-# A person from the young person's own network sees nothing until allowed.
+# A person from the young person's own network sees nothing until allowed; nobody sees the
+# support options (and how they were scaled) until the young person says so.
 DEFAULT_SHARING = {
     "professional": {"see_plan": True, "see_bookings": True, "see_wellbeing": False, "see_klip": False},
     MENTOR: {"see_plan": True, "see_bookings": True, "see_wellbeing": False, "see_klip": False},
     SupportType.NETWORK: {"see_plan": False, "see_bookings": False, "see_wellbeing": False, "see_klip": False},
 }
+DEFAULT_SHARING = {group: {**areas, "see_support": False} for group, areas in DEFAULT_SHARING.items()}
 DEFAULT_MESSAGING = {"professional": True, MENTOR: True, SupportType.NETWORK: False}
 
-STAFF_AREAS = frozenset({Area.PLAN, Area.BOOKINGS, Area.KLIP})
+STAFF_AREAS = frozenset({Area.PLAN, Area.BOOKINGS, Area.KLIP, Area.SUPPORT})
 
 
 def supporter_kind(user: User) -> str | None:

@@ -28,6 +28,7 @@ class SharingForm(ServiceErrors, FlaskForm):
     see_bookings = BooleanField(_l("What I have booked"))
     see_wellbeing = BooleanField(_l("My wellbeing check-ins"))
     see_klip = BooleanField(_l("My klippekort"))
+    see_support = BooleanField(_l("My support options"))
     may_message = BooleanField(_l("They may send me messages"))
 
     def sharing(self) -> dict[str, bool]:
@@ -35,7 +36,7 @@ class SharingForm(ServiceErrors, FlaskForm):
 
     @staticmethod
     def sharing_fields() -> tuple[str, ...]:
-        return ("see_plan", "see_bookings", "see_wellbeing", "see_klip", "may_message")
+        return ("see_plan", "see_bookings", "see_wellbeing", "see_klip", "see_support", "may_message")
 
 
 class NominateForm(ServiceErrors, FlaskForm):

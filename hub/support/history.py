@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlmodel import Session, select
 
 from hub.accounts.models import User
+from hub.i18n import when
 from hub.support.menu import level_label, option_name
 from hub.support.models import ChangeKind, SupportChange, SupportLink, SupportOption
 
@@ -63,8 +64,16 @@ def _words(change: SupportChange, option: str, person: str) -> str:
         ChangeKind.SCALED_DOWN: lambda: _(
             "%(option)s: less, from %(before)s to %(after)s", option=option, before=before, after=after
         ),
-        ChangeKind.PAUSED: lambda: _("%(option)s paused", option=option),
-        ChangeKind.RESUMED: lambda: _("%(option)s started again", option=option),
+        ChangeKind.PAUSED: lambda: (
+            _("%(option)s paused until %(day)s", option=option, day=when(change.until, "date"))
+            if change.until
+            else _("%(option)s paused", option=option)
+        ),
+        ChangeKind.RESUMED: lambda: (
+            _("%(option)s started again by itself: the pause had ended", option=option)
+            if change.until  # only a pause with an end day ends by itself
+            else _("%(option)s started again", option=option)
+        ),
         ChangeKind.DECLINED: lambda: _("%(option)s: not this time", option=option),
         ChangeKind.ENDED: lambda: _("%(option)s ended", option=option),
         ChangeKind.WITHDRAWN: lambda: _("Took back the request for %(option)s", option=option),

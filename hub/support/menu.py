@@ -340,7 +340,7 @@ def activate(
         session,
         young,
         _l("%(option)s is on now", option=option_name(option, young.locale)),
-        _l("You have %(level)s of it. Talk to the staff if you want more or less.", level=LEVEL_LABELS[level]),
+        _l("You have %(level)s of it. You can choose more, less or a pause yourself.", level=LEVEL_LABELS[level]),
     )
     return item
 
@@ -420,13 +420,13 @@ SIMPLE = {
         ItemStatus.PAUSED,
         ChangeKind.PAUSED,
         lambda name: _l("%(option)s is paused", option=name),
-        _l("It is still yours. Talk to the staff when you want it again."),
+        _l("It is still yours. Start it again yourself whenever you want."),
     ),
     "resume": (
         ItemStatus.ACTIVE,
         ChangeKind.RESUMED,
         lambda name: _l("%(option)s is on again", option=name),
-        _l("Welcome back to it. Talk to the staff if you want more or less."),
+        _l("Welcome back to it. You can choose more or less yourself."),
     ),
     "end": (
         ItemStatus.ENDED,
@@ -442,6 +442,7 @@ def _simple(session: Session, actor: User, item: SupportItem, action: str, reaso
     reason = clean_text(reason, REASON_MAX, "reason")
     status, kind, title, body = SIMPLE[action]
     item.status, item.updated_at = status, utcnow()
+    item.paused_until = None  # a pause staff make, end or lift has no end day of the young person's
     record_change(
         session,
         young.id,

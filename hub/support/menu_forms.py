@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import TextAreaField
+from wtforms import HiddenField, TextAreaField
+from wtforms.validators import Optional
 
 from hub.core.forms import ServiceErrors
+from hub.support.staff_forms import DayField
 
 
 def strip(value):
@@ -19,3 +21,12 @@ class AskForm(ServiceErrors, FlaskForm):
 
 class LeaveForm(ServiceErrors, FlaskForm):
     reason = TextAreaField(_l("Anything you want the staff to know? (if you like)"), filters=[strip])
+
+
+class ScaleForm(ServiceErrors, FlaskForm):
+    """More, less, a pause or starting again. `seen` is the state the page showed (status:level)."""
+
+    change = HiddenField()
+    seen = HiddenField()
+    note = TextAreaField(_l("A few words for the staff (if you like)"), filters=[strip])
+    until = DayField(_l("Until (if you like)"), validators=[Optional()])

@@ -46,6 +46,7 @@ class Area(StrEnum):
     BOOKINGS = "bookings"
     WELLBEING = "wellbeing"
     KLIP = "klip"
+    SUPPORT = "support"  # the support options and how the young person has scaled them
 
 
 AREA_LABELS = {
@@ -53,6 +54,16 @@ AREA_LABELS = {
     Area.BOOKINGS: _l("What you have booked"),
     Area.WELLBEING: _l("Your wellbeing check-ins"),
     Area.KLIP: _l("Your klippekort"),
+    Area.SUPPORT: _l("Your support options"),
+}
+
+# The same for staff, who read about the young person: "Sees Sara's plan, bookings and klippekort".
+AREA_NOUNS = {
+    Area.PLAN: _l("plan"),
+    Area.BOOKINGS: _l("bookings"),
+    Area.WELLBEING: _l("wellbeing check-ins"),
+    Area.KLIP: _l("klippekort"),
+    Area.SUPPORT: _l("support options"),
 }
 
 
@@ -88,6 +99,7 @@ class SupportLink(SQLModel, table=True):
     see_bookings: bool = Field(default=False)
     see_wellbeing: bool = Field(default=False)
     see_klip: bool = Field(default=False)
+    see_support: bool = Field(default=False)
     may_message: bool = Field(default=False)
     nomination_id: int | None = Field(default=None, foreign_key="nomination.id", ondelete="SET NULL")
     started_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(nullable=False))
@@ -188,6 +200,8 @@ class SupportItem(SQLModel, table=True):
     # Digital contact is only switched on after it was agreed with the young person.
     agreed_on: date | None = Field(default=None)
     agreed_with_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
+    # A pause the young person set to end on a day: it starts again by itself then (hub.support.jobs).
+    paused_until: date | None = Field(default=None)
     requested_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(nullable=False))
 
@@ -229,6 +243,7 @@ class SupportChange(SQLModel, table=True):
     supporter_type: str = Field(default="", max_length=30)  # for counting primary person types
     level_before: int | None = Field(default=None)
     level_after: int | None = Field(default=None)
+    until: date | None = Field(default=None)  # a pause: the day it was to end, if one was set
     reason: str = Field(default="", max_length=500)
 
 

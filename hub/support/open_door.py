@@ -65,7 +65,7 @@ def leave(session: Session, *, actor: User, young: User, reason: str = "") -> bo
 
 
 def come_back(session: Session, *, actor: User, young: User) -> bool:
-    """The door opens again. Paused support stays paused until staff resume it with them."""
+    """The door opens again. Paused support stays paused until the young person (or staff) starts it."""
     _require_self_or_staff(actor, young)
     session.refresh(young, with_for_update=True)
     if young.left_at is None:
@@ -78,7 +78,7 @@ def come_back(session: Session, *, actor: User, young: User) -> bool:
         skip=actor,
         kind="support_returned",
         title=lambda _person: _l("%(name)s is back", name=young.display_name),
-        body=_l("Paused support stays paused until you start it again together."),
+        body=_l("Paused support stays paused until they start it again, or you do with them."),
         url=person_path(young.id),
     )
     if actor.id != young.id:
@@ -87,7 +87,7 @@ def come_back(session: Session, *, actor: User, young: User) -> bool:
             young,
             kind="support_returned",
             title=_l("Welcome back"),
-            body=_l("Your paused support starts again when you and the staff agree on it."),
+            body=_l("Start your paused support again whenever you want, under Put your support together."),
             url="/support/options",
         )
     return True

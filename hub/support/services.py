@@ -44,7 +44,7 @@ from hub.support.models import (
     SupportLink,
 )
 
-SHARING_FIELDS = ("see_plan", "see_bookings", "see_wellbeing", "see_klip", "may_message")
+SHARING_FIELDS = ("see_plan", "see_bookings", "see_wellbeing", "see_klip", "see_support", "may_message")
 STAFF_LIST_LIMIT = 300  # the staff's lists of nominations and supporters
 
 # The kinds a young person can filter the directory by; network people are never listed.

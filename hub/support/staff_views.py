@@ -121,7 +121,7 @@ def record_return(young_id: int):
     young = get_young_or_404(young_id)
     if open_door.come_back(get_session(), actor=current_user, young=young):
         _support_changed(young, "support.returned")
-        flash(_("Noted: %(name)s is back. Resume paused support together with them.", name=young.name), "success")
+        flash(_("Noted: %(name)s is back. They can start paused support again themselves.", name=young.name), "success")
     return hx_redirect(url_for(".person", young_id=young.id) + "#door")
 
 

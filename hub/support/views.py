@@ -32,6 +32,7 @@ def _sharing_hints() -> dict[str, str]:
         "see_bookings": _("Which events and workshops you have booked, so they can come along or remind you."),
         "see_wellbeing": _("How you said you feel, sleep and move in your quick check-ins."),
         "see_klip": _("How many klip you have and what you used them on."),
+        "see_support": _("Which support you have, how much of it, and when you asked for more, less or a pause."),
         "may_message": _("They can write to you in the app. You can always write to them."),
     }
 

@@ -170,7 +170,8 @@ def test_sections_show_only_what_is_shared_and_each_look_is_logged(frozen, world
     body = text(as_user(people["mentor"]).get(f"/my-young-people/{young.id}"))
     assert 'id="plan"' in body and "Mad for en SU" in body
     assert 'id="wellbeing"' not in body and 'id="klip"' not in body and "Good day" not in body
-    assert "has not shared their wellbeing check-ins, their klippekort with you" in body
+    assert "has not shared their wellbeing check-ins, their klippekort, their support options with you" in body
+    assert 'id="support-options"' not in body
     # The network person: nothing but their own check-ins.
     body = text(as_user(people["network"]).get(f"/my-young-people/{young.id}"))
     assert 'id="plan"' not in body and "Mad for en SU" not in body
