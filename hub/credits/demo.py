@@ -23,7 +23,7 @@ PARTNERS = {
     "lyseng": ("IF Lyseng Fodbold", ""),
 }
 
-# (partner, title, category, kind, price, icon, description)
+# (partner, title, category, kind, price, icon, description, English title, English description)
 OFFERS = [
     (
         "bloc",
@@ -33,6 +33,8 @@ OFFERS = [
         2,
         "star",
         "En dag i klatrehallen med sko og en kort introduktion. Du behøver ikke have prøvet det før.",
+        "Climbing at Bloc Aarhus",
+        "A day at the climbing centre with shoes and a short introduction. You do not need to have tried it before.",
     ),
     (
         "paradis",
@@ -42,6 +44,8 @@ OFFERS = [
         1,
         "ticket",
         "En billet til en film efter eget valg. Vis din billet i kassen.",
+        "Cinema at Øst for Paradis",
+        "A ticket to a film of your choice. Show your ticket at the box office.",
     ),
     (
         "spanien",
@@ -51,6 +55,8 @@ OFFERS = [
         1,
         "star",
         "Et besøg i det gamle badehus ved havnen, med sauna.",
+        "Swimming and sauna at Spanien",
+        "A visit to the old bathhouse by the harbour, with a sauna.",
     ),
     (
         "aros",
@@ -60,6 +66,8 @@ OFFERS = [
         1,
         "ticket",
         "Se udstillingerne og gå en tur i regnbuen på taget.",
+        "ARoS: entry and the rainbow",
+        "See the exhibitions and walk through the rainbow on the roof.",
     ),
     (
         "godsbanen",
@@ -69,6 +77,8 @@ OFFERS = [
         3,
         "star",
         "To aftener, hvor du laver din egen kop eller skål. Ler og brænding er med.",
+        "Pottery workshop at Godsbanen",
+        "Two evenings where you make your own cup or bowl. Clay and firing are included.",
     ),
     (
         "kajak",
@@ -78,6 +88,8 @@ OFFERS = [
         3,
         "star",
         "En prøvetur i kajak med en fra klubben. Redningsvest og tørt tøj bagefter.",
+        "Kayaking on Brabrand Lake",
+        "A trial trip in a kayak with someone from the club. Life jacket, and dry clothes afterwards.",
     ),
     (
         "roede_kors",
@@ -87,6 +99,8 @@ OFFERS = [
         4,
         "star",
         "Et kursus på en dag, med bevis. Godt at have, også når du søger job.",
+        "First aid course",
+        "A one-day course with a certificate. Good to have, also when you apply for jobs.",
     ),
     (
         "lyseng",
@@ -96,6 +110,8 @@ OFFERS = [
         6,
         "star",
         "Kontingent for et halvt år på et hold, der passer til dig. Træneren ved, du kommer.",
+        "Football: half a year at the club",
+        "Membership for half a year on a team that suits you. The coach knows you are coming.",
     ),
     (
         None,
@@ -105,6 +121,8 @@ OFFERS = [
         1,
         "people",
         "En fra hubben eller en frivillig går med dig første gang, du prøver noget nyt.",
+        "Someone to go with you the first time",
+        "Someone from the hub or a volunteer goes with you the first time you try something new.",
     ),
     (
         None,
@@ -114,6 +132,8 @@ OFFERS = [
         1,
         "chat",
         "Tal med en fra personalet om, hvordan det gik. Bare en kop kaffe og en snak.",
+        "A talk afterwards",
+        "Talk with one of the staff about how it went. Just a cup of coffee and a chat.",
     ),
 ]
 
@@ -132,9 +152,11 @@ def load(session: Session, people: dict[str, User]) -> None:
             price_klip=price,
             icon=icon,
             description=description,
+            title_en=title_en,
+            description_en=description_en,
             link=partners[p].website if p else "",
         )
-        for p, title, category, kind, price, icon, description in OFFERS
+        for p, title, category, kind, price, icon, description, title_en, description_en in OFFERS
     ]
     session.add_all(offers)
     session.flush()

@@ -104,6 +104,9 @@ class Offer(SQLModel, table=True):
     partner_id: int | None = Field(default=None, foreign_key="partner.id", index=True, ondelete="SET NULL")
     price_klip: int
     description: str = Field(default="", max_length=1000)
+    # English, when written: shown to a reader who reads English (hub.core.wording.localized).
+    title_en: str = Field(default="", max_length=120)
+    description_en: str = Field(default="", max_length=1000)
     link: str = Field(default="", max_length=300)
     icon: str = Field(default="star", max_length=20)  # a symbol in static/icons/sprite.svg
     active: bool = Field(default=True)

@@ -7,12 +7,13 @@ module only reads: each function is one or two queries, whatever the number of r
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask_babel import get_timezone
 from sqlmodel import Session, select
 
+from hub.core.wording import localized
 from hub.credits import services as ledger
 from hub.credits import vouchers
 from hub.credits.ledger import replay
@@ -38,6 +39,15 @@ class Wallet:
     expiring: list[Expiring]  # soonest first
     soon: list[Expiring]  # the ones within SOON
     entries: list[KlipEntry]  # newest first
+    # What each bought voucher was for: a spend or a refund names its offer in the reader's language.
+    offers: dict[int, Offer] = field(default_factory=dict)
+
+    def reason(self, entry: KlipEntry) -> str:
+        """The entry's reason; an offer's title as written when bought is shown in the reader's language."""
+        offer = self.offers.get(entry.voucher_id) if entry.voucher_id else None
+        if offer is not None and entry.reason == offer.title:
+            return localized(offer, "title")
+        return entry.reason
 
 
 def local_day(moment: datetime) -> date:
@@ -54,12 +64,23 @@ def wallet_of(session: Session, user_id: int, now: datetime) -> Wallet:
         by_day[local_day(lot.expires_at)] += lot.remaining
     expiring = [Expiring(day, amount) for day, amount in sorted(by_day.items())]
     usable = lots.available(now)
+    voucher_ids = {entry.voucher_id for entry in entries if entry.voucher_id}
+    offers = (
+        dict(
+            session.exec(
+                select(Voucher.id, Offer).join(Offer, Offer.id == Voucher.offer_id).where(Voucher.id.in_(voucher_ids))
+            ).all()
+        )
+        if voucher_ids
+        else {}
+    )
     return Wallet(
         usable=usable,
         ran_out=sum(entry.amount for entry in entries) - usable,
         expiring=expiring,
         soon=[lot for lot in expiring if lot.day <= local_day(now + SOON)],
         entries=entries[::-1],
+        offers=offers,
     )
 
 

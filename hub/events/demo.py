@@ -30,7 +30,13 @@ PROGRAM = [
         12,
         0,
         "Vi laver en lækker aftensmad for under 25 kr. pr. person og spiser sammen. Du får opskrifterne med hjem.",
-        {"accessibility": "Køkkenet ligger i stueetagen. Sig til, hvis du ikke tåler noget."},
+        {
+            "accessibility": "Køkkenet ligger i stueetagen. Sig til, hvis du ikke tåler noget.",
+            "accessibility_en": "The kitchen is on the ground floor. Tell us if there is anything you cannot eat.",
+            "title_en": "Food on a student grant",
+            "description_en": "We cook a tasty dinner for under 25 kroner a person and eat together. You take the "
+            "recipes home.",
+        },
     ),
     (
         1,
@@ -41,7 +47,11 @@ PROGRAM = [
         10,
         0,
         "Hvor går pengene hen? Vi laver dit eget budget sammen, så du ved, hvad du har til husleje, mad og sjov.",
-        {},
+        {
+            "title_en": "Budget: get on top of your money",
+            "description_en": "Where does the money go? We make your own budget together, so you know what you have "
+            "for rent, food and fun.",
+        },
     ),
     (
         2,
@@ -52,7 +62,13 @@ PROGRAM = [
         8,
         0,
         "Rolig yoga, hvor ingen kigger på, hvor smidig du er. Vi har måtter, du skal bare have bløde bukser på.",
-        {"accessibility": "Salen er på 1. sal, der er elevator."},
+        {
+            "accessibility": "Salen er på 1. sal, der er elevator.",
+            "accessibility_en": "The hall is on the first floor; there is a lift.",
+            "title_en": "Yoga for beginners",
+            "description_en": "Calm yoga where nobody looks at how flexible you are. We have mats; just wear "
+            "something comfy.",
+        },
     ),
     (
         3,
@@ -63,7 +79,13 @@ PROGRAM = [
         6,
         0,
         "Vi tager sammen ud og ser værkstederne og møder elever. Vi mødes i hubben og tager bussen.",
-        {"place": "Aarhus Tech, Hasselager Allé 2", "address": "Hasselager Allé 2, 8260 Viby J"},
+        {
+            "place": "Aarhus Tech, Hasselager Allé 2",
+            "address": "Hasselager Allé 2, 8260 Viby J",
+            "title_en": "A visit to Aarhus Tech",
+            "description_en": "We go out together to see the workshops and meet students. We meet at the hub and "
+            "take the bus.",
+        },
     ),
     (
         4,
@@ -74,7 +96,12 @@ PROGRAM = [
         8,
         0,
         "En lille gruppe for dig, der lige er flyttet hjemmefra. Vi taler om alt det, ingen har fortalt dig.",
-        {"visibility": Visibility.TRIAL},
+        {
+            "visibility": Visibility.TRIAL,
+            "title_en": "New in your own home",
+            "description_en": "A small group for you who have just moved out. We talk about all the things nobody "
+            "told you.",
+        },
     ),
     (
         6,
@@ -85,7 +112,13 @@ PROGRAM = [
         6,
         2,
         "Prøv at klatre sammen med andre fra hubben. Sko og instruktør er med i prisen.",
-        {"place": "Bloc Aarhus", "address": "Søren Frichs Vej 44, 8230 Åbyhøj"},
+        {
+            "place": "Bloc Aarhus",
+            "address": "Søren Frichs Vej 44, 8230 Åbyhøj",
+            "title_en": "Climbing at Bloc Aarhus",
+            "description_en": "Try climbing with others from the hub. Shoes and an instructor are included in the "
+            "price.",
+        },
     ),
     (
         8,
@@ -96,7 +129,11 @@ PROGRAM = [
         10,
         0,
         "Vi skriver dit CV sammen. Du behøver ikke have haft et job før, alle har noget at skrive.",
-        {},
+        {
+            "title_en": "Job hunting: your first CV",
+            "description_en": "We write your CV together. You do not need to have had a job before; everyone has "
+            "something to write.",
+        },
     ),
     (
         9,
@@ -107,7 +144,10 @@ PROGRAM = [
         12,
         0,
         "Hvorfor kan man ikke sove? Vi taler om søvn, skærm og små ting, der hjælper.",
-        {},
+        {
+            "title_en": "Sleep and screens",
+            "description_en": "Why can't you sleep? We talk about sleep, screens and small things that help.",
+        },
     ),
     (
         11,
@@ -118,7 +158,10 @@ PROGRAM = [
         40,
         0,
         "Mød virksomheder og uddannelser, der gerne vil have dig. Kom forbi, når det passer dig.",
-        {},
+        {
+            "title_en": "Job fair at the hub",
+            "description_en": "Meet companies and schools that would like to have you. Drop by when it suits you.",
+        },
     ),
     (
         12,
@@ -129,7 +172,11 @@ PROGRAM = [
         20,
         0,
         "Vi laver mad sammen og spiser ved det lange bord. Alle er velkomne, også hvis du bare vil spise med.",
-        {},
+        {
+            "title_en": "Community dinner",
+            "description_en": "We cook together and eat at the long table. Everyone is welcome, also if you just "
+            "want to eat with us.",
+        },
     ),
 ]
 
@@ -156,6 +203,8 @@ def _event(
     return Event(
         title=title,
         description=description,
+        title_en=extra.get("title_en", ""),
+        description_en=extra.get("description_en", ""),
         category=category,
         starts_at=start,
         ends_at=start + timedelta(hours=hours),
@@ -165,6 +214,7 @@ def _event(
         capacity=capacity,
         price_klip=price,
         accessibility=extra.get("accessibility", ""),
+        accessibility_en=extra.get("accessibility_en", ""),
         visibility=extra.get("visibility", Visibility.OPEN),
         created_by_id=staff.id,
     )
@@ -209,7 +259,11 @@ def load(session: Session, people: dict[str, User]) -> None:
             15,
             0,
             "Kom forbi med det, du går og tænker på: bolig, SU, breve fra kommunen. Ingen tidsbestilling.",
-            {},
+            {
+                "title_en": "Open advice",
+                "description_en": "Drop by with whatever is on your mind: housing, your student grant, letters from "
+                "the council. No appointment needed.",
+            },
             staff=staff,
         )
         guidance.series_key = series

@@ -63,6 +63,9 @@ class Event(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     title: str = Field(max_length=120)
     description: str = Field(default="", max_length=2000)
+    # English, when written: shown to a reader who reads English (hub.core.wording.localized).
+    title_en: str = Field(default="", max_length=120)
+    description_en: str = Field(default="", max_length=2000)
     category: str = Field(max_length=20)
     starts_at: datetime = Field(sa_column=utc_column(nullable=False))
     ends_at: datetime = Field(sa_column=utc_column(nullable=False))
@@ -74,6 +77,7 @@ class Event(SQLModel, table=True):
     cutoff_hours: int = Field(default=2)  # booking and free cancellation close this long before start
     price_klip: int = Field(default=0)
     accessibility: str = Field(default="", max_length=500)
+    accessibility_en: str = Field(default="", max_length=500)
     visibility: str = Field(default=Visibility.OPEN, max_length=10)
     status: str = Field(default=EventStatus.SCHEDULED, max_length=10)
     series_key: str | None = Field(default=None, max_length=32, index=True)  # a weekly series

@@ -154,6 +154,9 @@ class CrisisLine(SQLModel, table=True):
     name: str = Field(max_length=80)
     phone: str = Field(max_length=30)
     description: str = Field(default="", max_length=300)
+    # English, when written: shown to a reader who reads English (hub.core.wording.localized).
+    name_en: str = Field(default="", max_length=80)
+    description_en: str = Field(default="", max_length=300)
     anonymous: bool = Field(default=False)
     always_open: bool = Field(default=True)
     opens: time | None = Field(default=None)

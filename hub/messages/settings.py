@@ -107,6 +107,8 @@ class CrisisLineInput:
     name: str = ""
     phone: str = ""
     description: str = ""
+    name_en: str = ""  # optional: shown to young people who read English
+    description_en: str = ""
     anonymous: bool = False
     always_open: bool = True
     opens: time | None = None
@@ -132,6 +134,10 @@ def crisis_line_problems(data: CrisisLineInput) -> dict[str, str]:
         errors["phone"] = str(_l("Use only digits, spaces and a + at the start."))
     if len(data.description) > 300:
         errors["description"] = str(_l("Keep it under %(max)d characters.", max=300))
+    if len(data.name_en) > 80:
+        errors["name_en"] = str(_l("Keep it under %(max)d characters.", max=80))
+    if len(data.description_en) > 300:
+        errors["description_en"] = str(_l("Keep it under %(max)d characters.", max=300))
     if not data.always_open:
         if data.opens is None or data.closes is None:
             errors["opens"] = str(_l("Write when the line opens and closes, or mark it as always open."))
@@ -160,6 +166,7 @@ def save_crisis_line(session: Session, *, actor: User, data: CrisisLineInput, li
         if line is None:
             raise _not_found()
     line.name, line.phone, line.description = data.name, " ".join(data.phone.split()), data.description
+    line.name_en, line.description_en = data.name_en, data.description_en
     line.anonymous, line.always_open, line.active, line.position = (
         data.anonymous,
         data.always_open,

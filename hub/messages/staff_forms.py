@@ -115,6 +115,8 @@ class CrisisLineForm(ServiceErrors, FlaskForm):
     name = StringField(_l("Name"), filters=[strip])
     phone = StringField(_l("Phone number"), filters=[strip])
     description = TextAreaField(_l("What they help with"), filters=[strip])
+    name_en = StringField(_l("Name in English (if empty, the Danish one is shown)"), filters=[strip])
+    description_en = TextAreaField(_l("What they help with, in English"), filters=[strip])
     anonymous = BooleanField(_l("You can call without saying who you are"))
     always_open = BooleanField(_l("Open day and night"))
     opens = _time(_l("Opens"))
@@ -129,6 +131,8 @@ class CrisisLineForm(ServiceErrors, FlaskForm):
             name=self.name.data or "",
             phone=self.phone.data or "",
             description=self.description.data or "",
+            name_en=self.name_en.data or "",
+            description_en=self.description_en.data or "",
             anonymous=self.anonymous.data,
             always_open=self.always_open.data,
             opens=self.opens.data,
