@@ -13,6 +13,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from hub.accounts.models import User
+from hub.audit import sentences
 from hub.audit.models import ACTION_NAMES, AREA_NAMES, Action, Area, AuditEntry
 from hub.audit.services import kind_label
 from hub.core.forms import optional_id, whole_number
@@ -119,6 +120,22 @@ class Row:
     entry: AuditEntry
     actor_name: str | None
     young_name: str | None
+    thing: str | None = None  # what the entry's object is called: an option, an event, an offer …
+
+    @property
+    def sentence(self) -> str:
+        """Who did what to whose data, in words (plain text)."""
+        return sentences.describe(self.entry, actor=self.actor_name, young=self.young_name, thing=self.thing)
+
+    def sentence_html(self, *, actor_url: str, young_url: str):
+        return sentences.describe_html(
+            self.entry,
+            actor=self.actor_name,
+            young=self.young_name,
+            thing=self.thing,
+            actor_url=actor_url,
+            young_url=young_url,
+        )
 
     @property
     def kind(self) -> object:
@@ -190,7 +207,9 @@ def search(session: Session, filters: Filters, *, tz: ZoneInfo, page_size: int =
         .offset((filters.page - 1) * page_size)
         .limit(page_size)
     ).all()
-    return Page([Row(*row) for row in found], total, filters.page, pages)
+    things = sentences.things_for(session, [entry for entry, *_names in found])
+    rows = [Row(entry, actor, young, sentences.thing_of(entry, things)) for entry, actor, young in found]
+    return Page(rows, total, filters.page, pages)
 
 
 CSV_COLUMNS = [
@@ -204,13 +223,17 @@ CSV_COLUMNS = [
     "action",
     "detail",
     "object_id",
+    "sentence",  # the same line in words, in the language of the person downloading
 ]
 
 
 def csv_rows(session: Session, filters: Filters, *, tz: ZoneInfo) -> Iterator[list[object]]:
     """Every matching entry (up to CSV_MAX), newest first, with times in the hub's time zone."""
     statement = _statement(filters, tz).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(CSV_MAX)
-    for entry, actor_name, young_name in session.exec(statement):
+    found = session.exec(statement).all()
+    things = sentences.things_for(session, [entry for entry, *_names in found])
+    for entry, actor_name, young_name in found:
+        thing = sentences.thing_of(entry, things)
         yield [
             entry.at.astimezone(tz).isoformat(timespec="seconds"),
             entry.actor_id,
@@ -222,4 +245,5 @@ def csv_rows(session: Session, filters: Filters, *, tz: ZoneInfo) -> Iterator[li
             entry.action,
             entry.detail,
             entry.object_id,
+            sentences.describe(entry, actor=actor_name, young=young_name, thing=thing),
         ]
