@@ -28,10 +28,21 @@ REDEEMERS = (Role.STAFF, Role.PARTNER)
 T = TypeVar("T")
 
 
+# A global: the field is on the scan page and on a partner's home page (hub.core.views).
+@bp.app_template_global("voucher_code_field")
+def code_field() -> dict:
+    """The code field's example, length and pattern: the shape of the codes vouchers.py makes."""
+    return {
+        "code_example": vouchers.EXAMPLE_CODE,
+        "code_max_length": vouchers.CODE_MAX_LENGTH,
+        "code_pattern": vouchers.CODE_INPUT_PATTERN,
+    }
+
+
 def _code(raw: str | None) -> str:
     """The typed code. A phone's number pad has no dash, so bare digits get it back."""
     code = (raw or "").strip()[:40]
-    if re.fullmatch(r"\d{7,15}", code):
+    if re.fullmatch(rf"\d{{{1 + vouchers.DIGITS},{vouchers.ID_DIGITS + vouchers.DIGITS}}}", code):
         code = f"{code[: -vouchers.DIGITS]}-{code[-vouchers.DIGITS :]}"
     return code
 

@@ -36,8 +36,20 @@ from hub.notifications.services import notify
 WINDOW_SECONDS = 60
 DIGITS = 6
 LOCAL = ZoneInfo("Europe/Copenhagen")  # an offline code is good for one day here
+ID_DIGITS = 9  # a voucher's number has at most this many digits
 CODE = re.compile(r"^\s*(\d{1,9})\s*[-– ]\s*(\d{6})\s*$")
 UNREADABLE = "code_unreadable"  # not a code at all: says nothing about any voucher
+
+
+def code_text(voucher_id: int, digits: str) -> str:
+    """How a code is written: the voucher's number, a dash, six digits ("48-913027")."""
+    return f"{voucher_id}-{digits}"
+
+
+# What the partner's code field says and allows, made from the same rule as the codes themselves.
+EXAMPLE_CODE = code_text(48, "913027")
+CODE_MAX_LENGTH = ID_DIGITS + 1 + DIGITS  # the longest code, dash included
+CODE_INPUT_PATTERN = f"[0-9]{{1,{ID_DIGITS}}}[\\- –]?[0-9]{{{DIGITS}}}"  # the dash may be left out
 
 
 @dataclass(frozen=True)
@@ -65,7 +77,7 @@ def current_code(voucher: Voucher, now: datetime | None = None) -> Shown:
     now = now or utcnow()
     window = _window(now)
     until = datetime.fromtimestamp((window + 1) * WINDOW_SECONDS, tz=now.tzinfo)
-    return Shown(code=f"{voucher.id}-{_digits(voucher, window)}", valid_until=until)
+    return Shown(code=code_text(voucher.id, _digits(voucher, window)), valid_until=until)
 
 
 @dataclass(frozen=True)
@@ -91,7 +103,7 @@ def offline_codes(voucher: Voucher, now: datetime | None = None) -> list[Offline
     codes = []
     for day in (today, today + timedelta(days=1)):
         start, end = _day_span(day)
-        codes.append(OfflineCode(f"{voucher.id}-{_offline_digits(voucher, day)}", start, end))
+        codes.append(OfflineCode(code_text(voucher.id, _offline_digits(voucher, day)), start, end))
     return codes
 
 
@@ -107,7 +119,8 @@ def _fresh(voucher: Voucher, digits: str, now: datetime) -> bool:
 def parse(code: str) -> tuple[int, str]:
     match = CODE.match(code or "")
     if not match:
-        raise Invalid(UNREADABLE, str(_l("That does not look like a voucher code. It looks like 123-456789.")))
+        message = _l("That does not look like a voucher code. It looks like %(example)s.", example=EXAMPLE_CODE)
+        raise Invalid(UNREADABLE, str(message))
     return int(match.group(1)), match.group(2)
 
 
