@@ -23,7 +23,7 @@ from hub.support.menu import (
     require_staff,
 )
 from hub.support.models import (
-    AREA_LABELS,
+    AREA_NOUNS,
     OPEN_ITEM_STATUSES,
     ItemStatus,
     Nomination,
@@ -161,7 +161,7 @@ class CircleMember:
     link: SupportLink
     person: User
     kind: str | None
-    sees: list[str]
+    sees: list  # what they may see, as nouns: "plan", "bookings" …
 
 
 def circle_of(session: Session, young_id: int) -> list[CircleMember]:
@@ -169,7 +169,7 @@ def circle_of(session: Session, young_id: int) -> list[CircleMember]:
     members = []
     for link in circle.open_links(session, young_id=young_id):
         person = session.get(User, link.supporter_id)
-        sees = [label for area, label in AREA_LABELS.items() if getattr(link, f"see_{area.value}")]
+        sees = [noun for area, noun in AREA_NOUNS.items() if getattr(link, f"see_{area.value}")]
         members.append(CircleMember(link, person, circle.supporter_kind(person), sees))
     return members
 

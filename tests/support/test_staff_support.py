@@ -254,7 +254,7 @@ def test_the_person_page_shows_items_circle_and_links(client, world, staff, pers
     add_item(world, person.id, add_option(world), status=ItemStatus.ACTIVE, level=3, wish="Climbing")
     body = client.get(f"/staff/support/people/{person.id}").get_data(as_text=True)
     assert body.index("Hanne Lund") < body.index("Peter Madsen") and "Main support person" in body
-    assert "Sees: Your klippekort" in body and "Sees: Your plan" in body
+    assert "Sees Sara&#39;s klippekort" in body and "Sees Sara&#39;s plan" in body and "Your plan" not in body
     assert "Level: a lot" in body and "Climbing" in body and "More or less" in body and "Switch on" not in body
     assert f'href="/young/{person.id}/plan"' in body and f'href="/my-young-people/{person.id}"' in body
 
