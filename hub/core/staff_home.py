@@ -26,6 +26,7 @@ from hub.events.models import Booking
 from hub.messages import hours
 from hub.messages import inbox as hub_inbox
 from hub.messages.models import Conversation, ConversationStatus, Message
+from hub.messages.urgency import UrgentClock, escalate_minutes, urgent_clock
 from hub.support import menu_staff
 from hub.support.models import Nomination, NominationStatus
 
@@ -50,6 +51,7 @@ class Waiting:
     since: datetime  # the young person's first unanswered words
     due: datetime | None  # the promised answer, in opening hours; None: no promise can be made
     now: datetime
+    clock: UrgentClock | None = None  # an urgent one runs on its own clock, not the topic's promise
 
     @property
     def waited(self) -> timedelta:
@@ -57,11 +59,15 @@ class Waiting:
 
     @property
     def late(self) -> timedelta | None:
-        """How far past the promise it is, or None while there is still time."""
+        """How far past the promise it is, or None while there is still time (or it is urgent)."""
+        if self.clock is not None:
+            return None
         return self.now - self.due if self.due is not None and self.now > self.due else None
 
     @property
     def left(self) -> timedelta | None:
+        if self.clock is not None:
+            return None
         return self.due - self.now if self.due is not None and self.now <= self.due else None
 
     @property
@@ -135,12 +141,13 @@ def inbox(session: Session, *, viewer: User, now: datetime) -> Inbox:
     since = _unanswered_since(session, [conversation.id for conversation, _young in rows])
     opening = hours.opening_hours(session)
     norms = hours.response_norms(session)
+    minutes = escalate_minutes()
     waiting = []
     for conversation, young in rows:
         began = since.get(conversation.id, conversation.last_message_at)
         norm = norms.get(conversation.topic, hours.DEFAULT_RESPONSE_HOURS)
         due = hours.reply_due(opening, began, norm)
-        waiting.append(Waiting(conversation, young, began, due, now))
+        waiting.append(Waiting(conversation, young, began, due, now, urgent_clock(conversation, now, minutes)))
     waiting.sort(key=_urgency)
     calm = [row for row in waiting if not row.conversation.urgent]
     return Inbox(

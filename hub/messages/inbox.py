@@ -16,6 +16,7 @@ from hub.accounts.models import User
 from hub.db import utcnow
 from hub.errors import Conflict, Invalid, NotFound
 from hub.messages.models import TOPIC_LABELS, Conversation, ConversationStatus, Message, ReadMark, Topic, TopicRoute
+from hub.messages.urgency import UrgentClock, escalate_minutes, urgent_clock
 from hub.notifications.services import notify
 
 TABS = ("new", "mine", "waiting", "closed")
@@ -53,6 +54,7 @@ class InboxRow:
     preview: str  # the first words of the young person's latest message
     waiting_since: datetime | None  # the young person's last words, while it is the hub's turn
     unread: bool
+    clock: UrgentClock | None = None  # an urgent one's own clock, instead of the topic's reply norm
 
     @property
     def topic_label(self):
@@ -115,6 +117,7 @@ def inbox_rows(session: Session, *, viewer: User, filters: Filters) -> list[Inbo
         .limit(LIST_LIMIT)
     ).all()
     latest = _latest_words(session, [conversation.id for conversation, *_ in rows])
+    now, minutes = utcnow(), escalate_minutes()
     return [
         InboxRow(
             conversation=conversation,
@@ -123,6 +126,7 @@ def inbox_rows(session: Session, *, viewer: User, filters: Filters) -> list[Inbo
             preview=_preview(latest.get(conversation.id)),
             waiting_since=conversation.last_message_at if conversation.status == ConversationStatus.OPEN else None,
             unread=read_at is None or read_at < conversation.last_message_at,
+            clock=urgent_clock(conversation, now, minutes),
         )
         for conversation, young_person, assignee, read_at in rows
     ]

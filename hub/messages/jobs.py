@@ -15,9 +15,8 @@ from hub.db import utcnow
 from hub.i18n import lazy_duration
 from hub.messages.models import TOPIC_LABELS, Conversation, ConversationStatus, Topic
 from hub.messages.services import all_staff
+from hub.messages.urgency import ADMINS, ALL_STAFF, escalate_minutes
 from hub.notifications.services import notify
-
-ALL_STAFF, ADMINS = 1, 2  # escalation levels; 0 is "staff on duty were told"
 
 
 def escalate_urgent(session: Session, now: datetime | None = None) -> int:
@@ -25,7 +24,7 @@ def escalate_urgent(session: Session, now: datetime | None = None) -> int:
     all staff, after twice that the admins. Each level is reached once, however often (and in
     however many processes) this runs: the row is locked and its level raised before telling."""
     now = now or utcnow()
-    wait = timedelta(minutes=current_app.config.get("MESSAGE_ESCALATE_MINUTES", 10))
+    wait = timedelta(minutes=escalate_minutes())
     waiting = (
         Conversation.urgent,
         Conversation.supporter_id.is_(None),

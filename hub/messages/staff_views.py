@@ -8,6 +8,7 @@ from datetime import timedelta
 from flask import Blueprint, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext, ngettext
 from flask_login import current_user
 
 from hub.access import get_or_404
@@ -18,7 +19,8 @@ from hub.core.forms import optional_id, whole_number
 from hub.db import get_session, utcnow, writes
 from hub.errors import DomainError, Invalid
 from hub.htmx import hx_redirect, is_partial, render
-from hub.messages import hours, inbox, services, settings, stats
+from hub.i18n import duration, when
+from hub.messages import hours, inbox, services, settings, stats, urgency
 from hub.messages.models import TOPIC_LABELS, CannedReply, Conversation, ConversationStatus, CrisisLine, Topic
 from hub.messages.staff_forms import WEEKDAYS, CannedForm, CrisisLineForm, ReplyForm, SettingsForm
 from hub.messages.text import message_html
@@ -31,21 +33,13 @@ STATUS_LABELS = {
     ConversationStatus.CLOSED: _l("Closed"),
 }
 DUTY_CHOICES = [("today", _l("Until we close today"))] + [
-    (str(n), _l("%(num)d hours", num=n)) for n in (1, 2, 4, 8, 12)
+    (str(n), lazy_ngettext("%(num)d hour", "%(num)d hours", n)) for n in (1, 2, 4, 8, 12)
 ]
 
 
 def hours_minutes(value: timedelta | None) -> str:
-    """A duration as staff read it: '45 min', '3 h 05 min', '2 d 4 h'."""
-    if value is None:
-        return "–"
-    minutes = max(0, round(value.total_seconds() / 60))
-    days, rest = divmod(minutes, 24 * 60)
-    if days:
-        return _("%(d)d d %(h)d h", d=days, h=rest // 60)
-    if rest >= 60:
-        return _("%(h)d h %(m)02d min", h=rest // 60, m=rest % 60)
-    return _("%(m)d min", m=rest)
+    """A duration as staff read it: '45 minutes', '3 hours and 5 minutes', '2 days and 4 hours'."""
+    return duration(value)
 
 
 @bp.context_processor
@@ -114,7 +108,7 @@ def duty():
 
 
 def _local_time(moment) -> str:
-    return moment.astimezone(hours.AARHUS).strftime("%H:%M")
+    return when(moment, "time")
 
 
 # --- one conversation ----------------------------------------------------------------------------
@@ -149,6 +143,7 @@ def _conversation_page(conversation: Conversation, form: ReplyForm | None = None
         picked_up_by=people.get(conversation.picked_up_by_id),
         response_time=spent,
         answered=answered,
+        clock=urgency.urgent_clock(conversation, utcnow(), urgency.escalate_minutes()),
         staff=inbox.active_staff(db),
         **_reply_context(conversation, form),
         error=extra.get("error"),

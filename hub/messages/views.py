@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, format_time, get_locale
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -20,7 +20,8 @@ from hub.accounts.models import Role, User
 from hub.db import get_session, utcnow, writes
 from hub.errors import Forbidden, Invalid, NotFound
 from hub.htmx import hx_redirect, is_partial, render
-from hub.messages import hours, pace, services
+from hub.i18n import when
+from hub.messages import hours, pace, services, urgency
 from hub.messages.forms import HUB, NewConversationForm, ReplyForm, ToYoungForm, UrgentForm
 from hub.messages.models import TOPIC_LABELS, Conversation, ConversationStatus, CrisisLine, ReadMark, Topic
 from hub.messages.text import message_html
@@ -204,13 +205,17 @@ def _live(conversation: Conversation) -> dict:
         mark = db.get(ReadMark, (conversation.id, conversation.young_id))
         seen_at = mark.read_at if mark else None
     seen = bool(mine and lines[-1].mine and seen_at and seen_at >= mine[-1].at)
-    promise = None
-    if conversation.status == ConversationStatus.OPEN and not conversation.urgent:
+    promise = route = None
+    if conversation.urgent and conversation.supporter_id is None:
+        # The receipt: what the form said, as it was when the message was sent.
+        route = urgency.urgent_route(db, conversation.created_at, urgency.escalate_minutes())
+    elif conversation.status == ConversationStatus.OPEN:
         since = services.waiting_since(conversation, messages)
         promise = _promise(topic=conversation.topic, to_person=conversation.supporter_id is not None, since=since)
     picked_up_by = db.get(User, conversation.picked_up_by_id) if conversation.picked_up_by_id else None
     last_id = lines[-1].id if lines else 0
-    state = f"{int(seen)}{int(conversation.picked_up_at is not None)}{conversation.status}"
+    picked = int(conversation.picked_up_at is not None)
+    state = f"{int(seen)}{picked}{conversation.escalation_level}{conversation.status}"
     return {
         "conversation": conversation,
         "lines": lines,
@@ -219,7 +224,9 @@ def _live(conversation: Conversation) -> dict:
         "promise": promise,
         "waiting_for_me": current_user.id == conversation.young_id,
         "picked_up_by": picked_up_by,
-        "escalate_minutes": current_app.config.get("MESSAGE_ESCALATE_MINUTES", 10),
+        "route": route,
+        "clock": urgency.urgent_clock(conversation, utcnow(), urgency.escalate_minutes()),
+        "route_lines": _open_lines(db, utcnow()) if route is not None and route.closed else [],
         "last_id": last_id,
         "state": state,
         "poll_url": url_for("messages.poll", conversation_id=conversation.id, after=last_id, state=state),
@@ -303,6 +310,10 @@ def _tel(phone: str) -> str:
     return re.sub(r"[^\d+]", "", phone)
 
 
+def _open_lines(db, now: datetime) -> list[dict]:
+    return [{"line": line, "tel": _tel(line.phone), "open": True} for line in hours.lines_open_now(db, now)]
+
+
 def _help_context() -> dict:
     db = get_session()
     now = utcnow()
@@ -354,18 +365,16 @@ def urgent():
             form.service_error(error.code, error.message)
             status = error.status
         else:
-            flash(_("Your message is sent. Staff have been told."), "success")
+            flash(_("Your urgent message is sent."), "success")
             return hx_redirect(url_for("messages.thread", conversation_id=conversation.id))
     form.give_key()
-    on_duty = services.staff_on_duty(db)
     context = _help_context()
     too_fast = status == pace.TooFast.status
     return render(
         "messages/urgent.html",
         status=422 if form.errors and status == 200 else status,
         form=form,
-        on_duty=[person.display_name for person in on_duty],
-        minutes=current_app.config.get("MESSAGE_ESCALATE_MINUTES", 10),
+        route=urgency.urgent_route(db, utcnow(), urgency.escalate_minutes()),
         open_lines=[row for row in context["lines"] if row["open"]],
         # Held back by the limit: the help lines whatever the hour, and the way to the open conversation.
         too_fast=too_fast,
@@ -380,30 +389,24 @@ def urgent():
 bp.add_app_template_filter(message_html, "message_html")
 
 
-def _day_pattern() -> str:
-    pattern = get_locale().date_formats["full"].pattern
-    return re.sub(r"[\s,.]*y+\.?", "", pattern).strip(" ,")
-
-
 @bp.app_template_filter("message_when")
 def message_when(value: datetime) -> str:
-    """'today at 15:00', 'tomorrow at 13:00', 'Monday, March 16 at 13:00' (Aarhus time)."""
+    """'i dag kl. 15.00', 'i morgen kl. 13.00', 'mandag 16. marts kl. 13.00' (Aarhus time)."""
     today = utcnow().astimezone(hours.AARHUS).date()
     day = value.astimezone(hours.AARHUS).date()
-    time = format_time(value, "short")
     if day == today:
-        return _("today at %(time)s", time=time)
+        return _("today at %(time)s", time=when(value, "time"))
     if day == today + timedelta(days=1):
-        return _("tomorrow at %(time)s", time=time)
-    return _("%(day)s at %(time)s", day=format_date(value, _day_pattern()), time=time)
+        return _("tomorrow at %(time)s", time=when(value, "time"))
+    return when(value, "weekday_time")
 
 
 @bp.app_template_filter("message_stamp")
 def message_stamp(value: datetime) -> str:
-    """A message's time: '14:03' today, else '12. mar. 14:03'."""
+    """A message's time: '14.03' today, else '12. mar. kl. 14.03'."""
     if value.astimezone(hours.AARHUS).date() == utcnow().astimezone(hours.AARHUS).date():
-        return format_time(value, "short")
-    return f"{format_date(value, 'medium')} {format_time(value, 'short')}"
+        return when(value, "time")
+    return when(value, "day_time")
 
 
 @bp.app_template_global()

@@ -84,8 +84,8 @@ def test_urgent_page_says_who_is_told_within_what_time_and_the_duty_to_report(ap
     with time_machine.travel(WEDNESDAY_AFTERNOON, tick=False):
         sara = as_user(people["young"])
         page = text(sara.get("/help/urgent"))
-        assert "Nobody is on duty right now, so all staff will be told at once." in page
-        assert "within 7 minutes, all staff are told, and then the hub's leader" in page
+        assert "Nobody is on duty right now, so all the staff get a notification at once." in page
+        assert "If nobody answers within 7 minutes, they are all told again." in page
         assert "underretningspligt" in page and "they must tell the municipality" in page
         assert "They will tell you first when they can." in page
         assert "The hub is closed" not in page
@@ -94,14 +94,18 @@ def test_urgent_page_says_who_is_told_within_what_time_and_the_duty_to_report(ap
             s.add(
                 DutyShift(staff_id=people["staff"].id, since=now - timedelta(hours=1), until=now + timedelta(hours=3))
             )
-        assert "Louise, on duty now, will be told at once." in text(sara.get("/help/urgent"))
+        page = text(sara.get("/help/urgent"))
+        assert "Louise is on duty and gets a notification at once." in page
+        assert "If nobody answers within 7 minutes, the rest of the staff are told." in page
+        assert "Nobody is on duty" not in page
 
 
 def test_urgent_page_at_night_is_honest_that_the_hub_is_closed(circle_world, as_user, lines):
     people = circle_world()
     with time_machine.travel(SATURDAY_NIGHT, tick=False):
         page = text(as_user(people["young"]).get("/help/urgent"))
-    assert "The hub is closed right now." in page and "The help lines are the fastest help now" in page
+    assert "The hub is closed and nobody is on duty." in page and "may not read it before we open Monday" in page
+    assert "If you are in danger now, call 112 or a help line." in page
     assert 'href="tel:70201201"' in page and 'href="tel:33730000"' not in page  # Headspace is closed
 
 
@@ -121,7 +125,8 @@ def test_urgent_goes_to_the_staff_on_duty_first(world, circle_world, as_user):
         assert all(notices(s, p.id) == [] for p in off_duty if p.id != people["staff"].id)
     page = text(sara.get(f"/messages/{conversation.id}"))
     assert "Urgent message received today at" in page and "I need help now." in page
-    assert "Staff have been told." in page
+    assert "Your urgent message is sent." in page
+    assert "Louise is on duty and gets a notification at once." in page  # what the form said
     with world() as s:
         conversation = s.get(Conversation, conversation.id)
         services.post_message(s, actor=people["staff"], conversation=conversation, body="I am here. Call me?")
