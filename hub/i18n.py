@@ -15,6 +15,8 @@ from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import Babel, LazyString, get_locale, get_timezone, gettext, ngettext
 from flask_login import current_user
 
+from hub.core import wording
+
 babel = Babel()
 
 LANGUAGES = {"da": "Dansk", "en": "English"}
@@ -127,6 +129,7 @@ def init_app(app: Flask) -> None:
         app.jinja_env.filters.pop(raw, None)
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["duration"] = duration
+    wording.init_app(app)  # possessives ("Saras plan"), lists with "and", seeded texts in English
 
     @app.after_request
     def tell_the_language(response):
