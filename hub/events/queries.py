@@ -48,6 +48,7 @@ class Place:
     late: bool  # past closes_at
     started: bool
     over: bool
+    offer_left: timedelta | None = None  # OFFERED: how long they still have to say yes
 
     @property
     def is_upcoming(self) -> bool:
@@ -95,6 +96,7 @@ def place_of(booking: Booking, event: Event, now: datetime, position: int | None
         late=now >= closes_at,
         started=started,
         over=now >= event.ends_at,
+        offer_left=booking.offer_expires_at - now if state == PlaceState.OFFERED else None,
     )
 
 
@@ -140,6 +142,18 @@ def upcoming_places(session: Session, user: User, now: datetime, limit: int | No
     found = places(session, session.exec(statement).all(), now)
     found.sort(key=lambda p: p.state != PlaceState.OFFERED)  # a stable sort keeps the start order
     return found[:limit] if limit else found
+
+
+def live_offers(session: Session, user: User, now: datetime) -> list[Place]:
+    """Seats held for this person that they can still say yes to, the soonest deadline first."""
+    statement = _mine(user.id).where(
+        Event.status == EventStatus.SCHEDULED,
+        Booking.status == BookingStatus.OFFERED,
+        Booking.offer_expires_at > now,
+        Event.starts_at > now,
+    )
+    found = places(session, session.exec(statement.order_by(Booking.offer_expires_at, Booking.id)).all(), now)
+    return [place for place in found if place.can_answer]
 
 
 def earlier_places(session: Session, user: User, now: datetime) -> list[Place]:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 
 from flask import Blueprint, current_app, flash, request, url_for
-from flask_babel import force_locale, format_date, format_time, get_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -31,7 +30,8 @@ from hub.events.models import (
     Event,
     EventStatus,
 )
-from hub.htmx import hx_redirect, render
+from hub.htmx import hx_redirect, render, render_at
+from hub.i18n import when
 
 bp = Blueprint("events", __name__)
 
@@ -101,6 +101,7 @@ def _detail_page(event_id: int, form: BookForm, *, error: DomainError | None = N
         status=error.status if error else status,
         card=card,
         place=card.place,
+        offer=card.place if card.place is not None and card.place.can_answer else None,
         form=form,
         error=error.message if error else None,
         booking_open=booking_open,
@@ -159,6 +160,9 @@ def _booking_page(booking: Booking, *, error: DomainError | None = None):
         place=place,
         card=card,
         ticket=_ticket_qr(booking.ticket_code) if place.has_ticket else None,
+        # A reminder is for a seat still ahead: never for a released, missed or cancelled one, nor
+        # while an offer waits for an answer (its own buttons come first).
+        offer_reminder=place.state == queries.PlaceState.CONFIRMED and not place.started,
         error=error.message if error else None,
     )
 
@@ -195,7 +199,7 @@ def cancel(booking_id: int):
         return _back_to(booking, _("You are off the waitlist."))
     thanks = _("Your place is released. Thank you for making room for someone else.")
     if paid and not booking.klip_paid:
-        thanks += " " + _("Your %(klip)d klip are back.", klip=paid)
+        thanks += " " + ngettext("Your %(num)d klip is back.", "Your %(num)d klip are back.", paid)
     return _back_to(booking, thanks)
 
 
@@ -260,10 +264,12 @@ def calendar_settings():
 @roles_required(Role.YOUNG)
 def calendar_reset():
     token = calendar.reset_feed(get_session(), user_id=current_user.id)
-    # The address is shown once, here, and never stored in plain: so no redirect.
+    # The address is shown once, here, and never stored in plain: so no redirect, but the
+    # address bar shows the calendar page (a refresh shows it without the secret).
     feed_url = public_url("events.feed", token=token)
     webcal_url = "webcal://" + feed_url.split("://", 1)[1]
-    return render("events/calendar.html", has_feed=True, feed_url=feed_url, webcal_url=webcal_url)
+    page = url_for("events.calendar_settings")
+    return render_at(page, "events/calendar.html", has_feed=True, feed_url=feed_url, webcal_url=webcal_url)
 
 
 @bp.route("/calendar/<token>.ics")
@@ -284,42 +290,31 @@ def feed(token: str):
 # --- for templates ---
 
 
-def _day_pattern() -> str:
-    """The language's long date without the year: 'torsdag den 12. marts', 'Thursday, March 12'."""
-    pattern = get_locale().date_formats["full"].pattern
-    return re.sub(r"[\s,.]*y+\.?", "", pattern).strip(" ,")
-
-
-@bp.app_template_filter("event_day")
-def event_day(value: date | datetime) -> str:
-    return format_date(value, _day_pattern())
-
-
-@bp.app_template_filter("event_time")
-def event_time(value: datetime) -> str:
-    return format_time(value, "short")
-
-
-@bp.app_template_filter("event_when")
-def event_when(value: datetime) -> str:
-    return _("%(day)s at %(time)s", day=event_day(value), time=event_time(value))
-
-
 @bp.app_template_filter("event_span")
 def event_span(event: Event) -> str:
-    """'Thursday, March 12, 17:00–19:00'; an event over midnight names both days."""
-    start, end = event_day(event.starts_at), event_day(event.ends_at)
+    """'onsdag 9. december kl. 17.00–19.00'; an event over midnight names both days."""
+    start, end = when(event.starts_at, "weekday_date"), when(event.ends_at, "weekday_date")
     if start == end:
-        times = {"start": event_time(event.starts_at), "end": event_time(event.ends_at)}
+        times = {"start": when(event.starts_at, "time"), "end": when(event.ends_at, "time")}
         return _("%(day)s, %(start)s–%(end)s", day=start, **times)
-    return f"{event_when(event.starts_at)} – {event_when(event.ends_at)}"
+    return f"{when(event.starts_at, 'weekday_time')} – {when(event.ends_at, 'weekday_time')}"
 
 
 # Globals rather than a context processor: macros imported without context can call them too.
 @bp.app_template_global()
-def upcoming_for(user: User, limit: int = 3) -> list[queries.Place]:
-    """The next few seats, offers and waits, offers first: for the young person's home."""
-    return queries.upcoming_places(get_session(), user, utcnow(), limit)
+def upcoming_for(user: User, limit: int = 3, offers: bool = True) -> list[queries.Place]:
+    """The next few seats, offers and waits, offers first; without the offers (`offers=False`)
+    where they have a card of their own, as on the young person's home."""
+    found = queries.upcoming_places(get_session(), user, utcnow())
+    if not offers:
+        found = [place for place in found if not place.can_answer]
+    return found[:limit]
+
+
+@bp.app_template_global()
+def offers_for(user: User) -> list[queries.Place]:
+    """Seats held for this person that wait for their yes: the first thing on their home."""
+    return queries.live_offers(get_session(), user, utcnow())
 
 
 @bp.app_template_global()

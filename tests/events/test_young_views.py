@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -310,7 +311,7 @@ def test_releasing_a_seat_offers_it_to_the_first_in_line_who_can_say_yes(world, 
     assert released.status_code == 303 and status_of(world, seat) == BookingStatus.CANCELLED
     assert "You released your place" in text(first.get(f"/bookings/{seat}?lang=en"))
     offer = text(second.get(f"/bookings/{waiting}?lang=en"))
-    assert "A place is free for you!" in offer and f"/bookings/{waiting}/accept" in offer
+    assert "A seat is free for you!" in offer and f"/bookings/{waiting}/accept" in offer
     assert "Say yes before" in offer
     assert second.post(f"/bookings/{waiting}/accept").status_code == 303
     assert status_of(world, waiting) == BookingStatus.CONFIRMED
@@ -389,20 +390,113 @@ def test_my_bookings_when_there_are_none_points_to_the_events(person):
     assert "Nothing booked right now" in body and 'href="/events"' in body
 
 
-def test_home_shows_what_is_coming_up_and_an_offer_stands_out(world, person):
-    client, _ = person()
-    assert "Nothing booked yet" in text(client.get("/?lang=en"))
-    event = new_event(world, title="Climbing", capacity=1)
+def offered(world, person, **event_values):
+    """A live offer: someone releases the only seat, and the client is first in line.
+    Returns (client, its booking id, the event, the client's booking of a later event, the person)."""
+    client, user = person()
+    event = new_event(world, title="Climbing", capacity=1, **event_values)
     later = new_event(world, title="Cooking", starts_at=utcnow() + timedelta(days=5))
     first, _ = person()
     seat = book(first, event.id)
-    book(client, later.id)
-    book(client, event.id)
-    first.post(f"/bookings/{seat}/cancel")
+    booked_later = book(client, later.id)
+    waiting = book(client, event.id)
+    assert first.post(f"/bookings/{seat}/cancel").status_code == 303
+    assert status_of(world, waiting) == BookingStatus.OFFERED
+    return client, waiting, event, booked_later, user
+
+
+def test_home_without_bookings_points_to_the_events(person):
+    client, _ = person()
     body = text(client.get("/?lang=en"))
-    assert "Coming up" in body and "A place is free for you – say yes before" in body
-    assert body.index("Climbing") < body.index("Cooking")  # the offer comes first
-    assert "place-item--offer" in body
+    assert "Nothing booked yet" in body and "offer-card" not in body
+
+
+def test_an_offer_is_the_first_card_on_home_with_its_deadline_and_two_clear_answers(world, person):
+    client, waiting, event, _, _ = offered(world, person)
+    body = text(client.get("/?lang=en"))
+    main = body[body.index("<main") :]
+    first_card = re.search(r'<section class="card[^"]*"[^>]*id="([^"]+)"', main)
+    assert first_card.group(1) == f"offer-{waiting}"  # before the greeting's neighbours and "Coming up"
+    start = main.index(f'id="offer-{waiting}"')
+    card = main[start : main.index("</section>", start)]
+    assert "A seat is free for you!" in card and "Climbing" in card and f'href="/events/{event.id}"' in card
+    assert "Say yes before" in card and "(in 12 hours)" in card  # the offer window, in words
+    assert f'action="/bookings/{waiting}/accept"' in card and "Yes, I'll take the seat" in html.unescape(card)
+    assert f'action="/bookings/{waiting}/decline"' in card and "Give the seat to someone else" in card
+    assert "No thanks" not in body  # nothing to mistake the "no" for
+    coming = main[main.index('id="home-coming-up"') :]
+    coming = coming[: coming.index("</section>")]
+    assert "Cooking" in coming and "Climbing" not in coming  # the offer is not listed twice
+
+
+def test_saying_yes_on_home_takes_the_seat_and_the_card_goes(world, person):
+    client, waiting, _, _, _ = offered(world, person)
+    response = client.post(f"/bookings/{waiting}/accept")
+    assert response.status_code == 303 and response.headers["Location"] == f"/bookings/{waiting}"
+    assert status_of(world, waiting) == BookingStatus.CONFIRMED
+    body = text(client.get("/?lang=en"))
+    assert "offer-card" not in body
+    coming = body[body.index('id="home-coming-up"') :]
+    assert "Climbing" in coming[: coming.index("</section>")]
+
+
+def test_giving_the_seat_away_passes_it_on_and_the_card_goes(world, person):
+    client, waiting, event, _, _ = offered(world, person)
+    after, _ = person()
+    next_in_line = book(after, event.id)
+    assert client.post(f"/bookings/{waiting}/decline").status_code == 303
+    assert status_of(world, waiting) == BookingStatus.CANCELLED
+    assert status_of(world, next_in_line) == BookingStatus.OFFERED
+    assert "offer-card" not in text(client.get("/?lang=en"))
+    assert f'id="offer-{next_in_line}"' in text(after.get("/?lang=en"))
+
+
+def test_the_offer_is_the_first_card_on_the_event_page_and_not_repeated_below(world, person):
+    client, waiting, event, _, _ = offered(world, person)
+    body = text(client.get(f"/events/{event.id}?lang=en"))
+    main = body[body.index("<main") :]
+    offer_at = main.index(f'id="offer-{waiting}"')
+    assert offer_at < main.index('class="card event-detail') and offer_at < main.index("<h1")
+    assert main.count(f'action="/bookings/{waiting}/accept"') == 1
+    assert main.count(f'action="/bookings/{waiting}/decline"') == 1
+    assert 'id="event-action"' not in main and "Give the seat to someone else" in main
+    card = main[offer_at : main.index("</section>", offer_at)]
+    assert f'href="/events/{event.id}"' not in card  # the page is about it already
+
+
+def test_an_offer_that_ran_out_leaves_home_and_the_event(world, person):
+    client, waiting, event, _, user = offered(world, person, starts_at=utcnow() + timedelta(days=3))
+    assert f'id="offer-{waiting}"' in text(client.get("/?lang=en"))
+    with time_machine.travel(utcnow() + timedelta(hours=13), tick=False):
+        client.post("/login", data={"email": user.email, "password": DEFAULT_PASSWORD})
+        for path in ("/?lang=en", f"/events/{event.id}?lang=en"):
+            response = client.get(path)
+            assert response.status_code == 200 and "offer-card" not in text(response), path
+
+
+def test_the_reminder_card_is_only_for_a_seat_still_ahead(world, person):
+    """'Do you want a reminder?' sits under a seat that is coming, never under a released seat,
+    a past event, a cancelled one, or an offer (whose own buttons come first)."""
+    client, waiting, event, later, _ = offered(world, person)
+    reminder = 'class="card push-offer"'
+    assert reminder not in text(client.get(f"/bookings/{waiting}?lang=en"))  # an offer waits for an answer
+    page = text(client.get(f"/bookings/{later}?lang=en"))
+    assert reminder in page and page.index('id="place"') < page.index(reminder)  # under the place
+    assert client.post(f"/bookings/{later}/cancel").status_code == 303
+    assert reminder not in text(client.get(f"/bookings/{later}?lang=en"))  # released
+    soon = new_event(world, title="Soon", starts_at=utcnow() + timedelta(hours=3))
+    seat = book(client, soon.id)
+    assert reminder in text(client.get(f"/bookings/{seat}?lang=en"))
+    with world() as s:
+        s.get(type(soon), soon.id).status = EventStatus.CANCELLED
+        s.get(Booking, seat).status = BookingStatus.EVENT_CANCELLED
+    assert reminder not in text(client.get(f"/bookings/{seat}?lang=en"))  # cancelled by the staff
+    past = new_event(world, title="Yesterday", starts_at=utcnow() - timedelta(days=1))
+    with world() as s:
+        s.add(Booking(event_id=past.id, user_id=s.get(Booking, seat).user_id, status="confirmed", ticket_code="old"))
+        s.flush()
+        old = s.exec(select(Booking).where(Booking.event_id == past.id)).one().id
+    assert reminder not in text(client.get(f"/bookings/{old}?lang=en"))  # over
 
 
 # --- calendar ---
