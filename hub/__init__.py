@@ -19,7 +19,7 @@ def create_app(config: dict | None = None) -> Flask:
     from hub.accounts.views import bp as accounts_bp
     from hub.audit.views import bp as audit_bp
     from hub.checkins.views import bp as checkins_bp
-    from hub.core import assets, converters, input_filter, nav
+    from hub.core import assets, converters, downloads, input_filter, nav
     from hub.core.views import bp as core_bp
     from hub.credits.redeem_views import bp as redeem_bp
     from hub.credits.staff_views import bp as staff_credits_bp
@@ -66,6 +66,7 @@ def create_app(config: dict | None = None) -> Flask:
     auth.init_app(app)
     i18n.init_app(app)
     htmx.init_app(app)
+    downloads.init_app(app)  # after htmx and db: its hook runs before theirs (a file for htmx)
     assets.init_app(app)
     nav.init_app(app)
     vapid.init_app(app)

@@ -16,12 +16,13 @@ from urllib.parse import unquote
 from flask import Flask
 
 REDACTED = "[redacted]"
-# Where the next path segment is the key itself, however short: /welcome/<token>, /scan/<code>.
-SECRET_AFTER = frozenset({"welcome", "scan"})
+# Where the next path segment is the key itself, however short: /welcome/<token>, /scan/<code>,
+# /download/<token>.
+SECRET_AFTER = frozenset({"welcome", "scan", "download"})
 TOKEN_CHARS = re.compile(r"[A-Za-z0-9_-]+")
 EMAIL = re.compile(r"[\w.+-]+(?:@|%40)[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
 TOKEN_IN_TEXT = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{20,}(?![A-Za-z0-9_-])")
-SECRET_SEGMENT_IN_TEXT = re.compile(r"(/(?:welcome|scan)/)[^/\s?#\"'<>]+")
+SECRET_SEGMENT_IN_TEXT = re.compile(r"(/(?:welcome|scan|download)/)[^/\s?#\"'<>]+")
 QUERY_IN_TEXT = re.compile(r"\?([^\s\"'<>#?]*=[^\s\"'<>#]*)")
 QUERY_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.\[\]-]{0,30}")
 

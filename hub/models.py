@@ -4,6 +4,7 @@ from hub.accounts import passkey_models, second_factor_models  # noqa: F401
 from hub.accounts.models import AccountToken, Consent, User, UserSession  # noqa: F401
 from hub.audit.models import AuditEntry  # noqa: F401
 from hub.checkins.models import CheckIn, Wellbeing  # noqa: F401
+from hub.core.downloads import DownloadTicket  # noqa: F401
 from hub.credits.models import (  # noqa: F401
     Allotment,
     AllotmentRun,

@@ -21,6 +21,9 @@
  *   page's copy. Plan comments live on the goal pages, so they are never in it;
  * - everything else (logged-in pages, fragments, forms): network only, never cached;
  *   a page that cannot load shows the kept wallet instead, or the offline page when there is none.
+ * - a download (/download/<token>, a file made for a boosted link or form: hub/core/downloads.py):
+ *   not touched at all. The browser fetches it itself and saves it; its link works once, so it is
+ *   never cached, and offline there is no page to show in place of a file.
  *
  * Push: a push shows its notification (title, body, icon, badge; a newer one with the same tag
  * replaces the older); tapping it opens its page, in a window already open if there is one.
@@ -49,6 +52,7 @@ const FORGET_PATH = "/wallet/forget";  // "forget this phone"
 const LOGIN_CHANGES = new Set(["/logout", "/login", "/login/passkey", "/signup"]);
 const LOGIN_LINKS = "/welcome/";  // an invitation or reset link logs its person in
 const HELP_PATH = "/help";
+const DOWNLOADS = "/download/";  // single-use file links: the browser's own business
 
 self.addEventListener("install", (event) => {
   event.waitUntil((async () => {
@@ -322,6 +326,7 @@ self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
+  if (url.pathname.startsWith(DOWNLOADS)) return;
   const loginChange = LOGIN_CHANGES.has(url.pathname) || url.pathname.startsWith(LOGIN_LINKS);
   if (request.method === "POST" && (loginChange || url.pathname === FORGET_PATH)) {
     // Someone logs out, or in: the last person's plan and wallet must not stay readable here.

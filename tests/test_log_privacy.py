@@ -47,6 +47,8 @@ TOKEN = "JG6DcBvUGVAjCQNuxXpGNiLxSAF3axY4IEC9mnHrY1I"
         ("/welcome/short", "/welcome/[redacted]"),
         (f"/calendar/{TOKEN}.ics", "/calendar/[redacted].ics"),
         ("/staff/events/scan/Ab3dEf6hIj9kLm2nOp5q_w", "/staff/events/scan/[redacted]"),
+        (f"/download/{TOKEN}", "/download/[redacted]"),
+        ("/download/short", "/download/[redacted]"),
         ("/redeem?code=12-345678", "/redeem?code"),
         ("/staff/people?q=sara%40example.org&page=2", "/staff/people?q&page"),
         ("/login?next=/welcome/abc", "/login?next"),
@@ -65,11 +67,13 @@ def test_text_loses_addresses_tokens_and_query_values_but_keeps_what_explains_it
     text = (
         f"could not send mail to Sara <sara.n@example.org>: refused; "
         f"Error handling request /welcome/{TOKEN}?next=/me and /redeem?code=12-345678, "
-        f"endpoint https://fcm.googleapis.com/fcm/send/{TOKEN} hex {secrets.token_hex(32)}"
+        f"endpoint https://fcm.googleapis.com/fcm/send/{TOKEN} hex {secrets.token_hex(32)} "
+        "file /download/shorttoken fetched"
     )
     clean = logs.redact_text(text)
     assert "example.org" not in clean and TOKEN not in clean and "12-345678" not in clean
     assert "/welcome/[redacted]?next" in clean and "/redeem?code" in clean
+    assert "shorttoken" not in clean and "/download/[redacted] fetched" in clean
     assert "could not send mail" in clean and "SMTPRecipientsRefused" in logs.redact_text("SMTPRecipientsRefused")
 
 

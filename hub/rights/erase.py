@@ -70,6 +70,7 @@ POLICIES: dict[str, tuple[Delete | Scrub, ...]] = {
     "push_subscription": (Delete(),),
     "push_delivery": (Delete(),),
     "notification_preference": (Delete(),),
+    "download_ticket": (Delete(Tie.NAMED),),  # a file of theirs waiting a minute to be fetched
     "read_mark": (Delete(Tie.OWN),),
     "activity_mark": (Delete(),),
     # Staff and supporter settings.

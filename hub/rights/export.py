@@ -46,6 +46,10 @@ LEFT_OUT_COLUMNS: dict[str, dict[str, str]] = {
     "message": {"client_key": "a technical key that stops a message being sent twice"},
     "klip_entry": {"idempotency_key": "a technical key that stops klip being given twice"},
     "notification": {"dedupe_key": "a technical key that stops a reminder being made twice"},
+    "download_ticket": {
+        "token_hash": "the secret of a download link",
+        "body": "the file itself, kept a minute or two until your browser fetched it: you have it already",
+    },
     # The evaluation's risk category is the staff's own judgement, for staff only.
     "evaluation_status": {"risk": "the staff's own assessment, for the staff only"},
 }

@@ -30,6 +30,7 @@ NOT_AUDITED = {
     # Nothing of a young person's behind the id.
     "accounts.set_password": "a single-use link",
     "accounts.confirm_signup": "a single-use link",
+    "downloads.fetch": "a single-use link to a file the person themselves just asked for",
     "credits.offer": "a klip offer",
     "events.detail": "an event",
     "events.ics": "an event",

@@ -186,7 +186,7 @@ class AppServer:
         """No demo person's name or e-mail, key in a path or query value in anything it logged."""
         written = self.log.read_text(errors="replace")
         leaks = [secret for email, name, *_ in PEOPLE for secret in (email, name) if secret in written]
-        leaks += re.findall(r"/(?:welcome|scan)/(?!\[redacted\])[^\s\"/?]+", written)
+        leaks += re.findall(r"/(?:welcome|scan|download)/(?!\[redacted\])[^\s\"/?]+", written)
         leaks += re.findall(r"\?[^\s\"]*=[^\s\"]*", written)
         if leaks:
             pytest.fail(f"the server's log holds {sorted(set(leaks))}:\n{self.log_tail()}", pytrace=False)
@@ -297,15 +297,13 @@ def browse(browser, live_server, request):
 
     def open_context(server: AppServer | None = None, viewport: dict | None = None, **options) -> UI:
         server = server or live_server
+        # A phone unless told otherwise: `browse(viewport=DESKTOP, is_mobile=False, has_touch=False)`.
+        phone = {"is_mobile": True, "has_touch": True, "device_scale_factor": 3, "locale": "da-DK"}
         context = browser.new_context(
             base_url=server.url,
             viewport=viewport or PHONE,
             screen=viewport or PHONE,
-            is_mobile=True,
-            has_touch=True,
-            device_scale_factor=3,
-            locale="da-DK",
-            **options,
+            **{**phone, **options},
         )
         context.set_default_timeout(10_000)
         # Every Content-Security-Policy violation on any page of the context is reported here.
