@@ -108,10 +108,10 @@ def attachment(disposition: str | None, mimetype: str | None) -> str:
 
 def _read(response: Response, limit: int) -> bytes | None:
     """The whole body, or None when it is larger than `limit` (without reading all of it)."""
-    if response.content_length is not None and response.content_length > limit:
-        return None
     chunks, size = [], 0
     try:
+        if response.content_length is not None and response.content_length > limit:
+            return None
         for chunk in response.iter_encoded():
             size += len(chunk)
             if size > limit:
