@@ -102,15 +102,11 @@ class Crawl:
         return self.ui.page.context.request.get(url, headers=headers, fail_on_status_code=False)
 
     def check_boosted(self, url: str, answer, current: str) -> None:
-        kind = answer.headers.get("content-type", "")
-        if answer.status == 204 and answer.headers.get("hx-redirect"):
+        if is_page(answer) or answer.status == 204 and answer.headers.get("hx-redirect"):
             return
-        if not kind.startswith("text/html"):
-            self.note(
-                url,
-                f"a boosted link (on {self.short(current)}) answers htmx with {answer.status} {kind or 'no type'}:"
-                " htmx would swap it into the page",
-            )
+        kind = answer.headers.get("content-type", "no type")
+        effect = "no HX-Redirect, so the tap does nothing" if answer.status == 204 else "htmx swaps it into the page"
+        self.note(url, f"a boosted link (on {self.short(current)}) answers htmx with {answer.status} {kind}: {effect}")
 
     # -- one page ------------------------------------------------------------------------
 
@@ -193,16 +189,21 @@ def crawl(ui, start: str) -> Crawl:
             if pattern in seen:
                 continue
             seen.add(pattern)
-            if answer is None or not answer.headers.get("content-type", "").startswith("text/html"):
-                # Not boosted (a download, a print view), or boosted but not HTML: look plainly.
+            if answer is None or not is_page(answer):
+                # Not boosted (a download, a print view), or boosted and handed over: look plainly.
                 answer = state.fetch(target, boosted=False, current=url)
                 if answer.status >= 400:
                     state.note(target, f"answers {answer.status} (linked from {state.short(url)})")
                     continue
-                if not answer.headers.get("content-type", "").startswith("text/html"):
-                    continue  # a file to download: fine when not boosted, and not a page to show
+                if not is_page(answer):
+                    continue  # a file to download: not a page to show
             queue.append(target)
     return state
+
+
+def is_page(answer) -> bool:
+    """An answer with a page in it (a 204 has no body, whatever type it names)."""
+    return answer.status != 204 and answer.headers.get("content-type", "").startswith("text/html")
 
 
 def followable(href: str, origin: str, *, current: str) -> str | None:
@@ -307,9 +308,10 @@ class Answer:
         (200, {"content-type": "text/csv; charset=utf-8"}, False),
         (200, {"content-type": "application/zip"}, False),
         (204, {}, False),  # nothing to swap, and nothing fetched either: the download is lost
+        (204, {"content-type": "text/html; charset=utf-8"}, False),  # Flask's default type for a 204
         (200, {}, False),
     ],
-    ids=["html", "handed-over", "csv", "zip", "bare-204", "no-type"],
+    ids=["html", "handed-over", "csv", "zip", "bare-204", "bare-204-html", "no-type"],
 )
 def test_a_boosted_link_must_answer_with_a_page_or_hand_the_file_over(status, headers, fine):
     state = Crawl(ui=None, origin="http://hub", problems=[], visited=[], console=[])
