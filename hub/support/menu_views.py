@@ -163,7 +163,9 @@ def leave():
 @roles_required(Role.YOUNG)
 def come_back():
     if open_door.come_back(get_session(), actor=me(), young=me()):
-        flash(_("Welcome back! Start paused support again whenever you want, under Put your support together."), "success")
+        flash(
+            _("Welcome back! Start paused support again whenever you want, under Put your support together."), "success"
+        )
     return hx_redirect(url_for("core.home"))
 
 

@@ -208,8 +208,19 @@ def _level(state: State):
     return LEVEL_LABELS.get(state.level or MIDDLE)
 
 
-def _tell(session: Session, *, young: User, item: SupportItem, option: SupportOption, change, before, after, until,
-          note: str, title=None) -> None:
+def _tell(
+    session: Session,
+    *,
+    young: User,
+    item: SupportItem,
+    option: SupportOption,
+    change: Change,
+    before: State,
+    after: State,
+    until: date | None,
+    note: str,
+    title=None,
+) -> None:
     """The staff hear of it with the young person's words; the people it concerns hear of it too,
     and read the words only when the young person lets them see their support."""
     title = title or TITLES[change]
@@ -313,8 +324,16 @@ KINDS = {
 }
 
 
-def _apply(session: Session, by: User | None, item: SupportItem, change: Change, before: State, after: State,
-           until: date | None, note: str) -> None:
+def _apply(
+    session: Session,
+    by: User | None,
+    item: SupportItem,
+    change: Change,
+    before: State,
+    after: State,
+    until: date | None,
+    note: str,
+) -> None:
     item.status, item.level = after.status, after.level
     item.paused_until = until if change == Change.PAUSE else None
     item.updated_at = utcnow()
@@ -364,8 +383,18 @@ def resume_ended_pauses(session: Session, today: date | None = None) -> int:
             url="/support/options",
             dedupe_key=f"pause_ended:{item.id}:{until.isoformat()}",
         )
-        _tell(session, young=young, item=item, option=option, change=Change.RESUME, before=before, after=after,
-              until=None, note="", title=TITLES["ended"])
+        _tell(
+            session,
+            young=young,
+            item=item,
+            option=option,
+            change=Change.RESUME,
+            before=before,
+            after=after,
+            until=None,
+            note="",
+            title=TITLES["ended"],
+        )
     return len(due)
 
 

@@ -126,7 +126,8 @@ def test_sara_pauses_starts_again_and_asks_for_more_and_staff_see_it(browse, own
 
     # The staff were told in their language, and the person page shows the level and the history.
     staff.visit("/notifications")
-    expect(staff.page.locator("main")).to_contain_text(said("%(name)s wants more: %(option)s", name="Sara", option=name))
+    told = said("%(name)s wants more: %(option)s", name="Sara", option=name)
+    expect(staff.page.locator("main")).to_contain_text(told)
     staff.visit(f"/staff/support/people/{sara_id(own_server)}")
     item = staff.page.locator(".support-item").filter(has_text=name).first
     expect(item).to_contain_text(t("Level: %(level)s", level="a lot"))

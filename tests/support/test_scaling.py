@@ -217,8 +217,11 @@ def test_check_in_reminders_rest_while_the_support_they_give_is_paused(world, ma
     item = add_item(world, sara.id, mentor_option, status=ItemStatus.ACTIVE, level=2)
     morning = datetime(2026, 12, 7, 9, 0, tzinfo=AARHUS)
     with world() as s:
-        s.add(CheckIn(young_id=sara.id, by_id=mentor.id, happened_on=TODAY - timedelta(days=7), way="phone",
-                      went="good", next_on=TODAY))
+        agreed = CheckIn(
+            young_id=sara.id, by_id=mentor.id, happened_on=TODAY - timedelta(days=7), way="phone", went="good"
+        )
+        agreed.next_on = TODAY  # they agreed to be in touch again today
+        s.add(agreed)
     do(world, sara.id, item, "pause", seen="active:2")
     with world() as s:
         assert remind_supporters(s, now=morning) == 0
@@ -263,16 +266,21 @@ def test_bad_input_on_the_page_is_a_clear_4xx_in_danish(client, auth, world, sar
     auth.login(sara)
     item = add_item(world, sara.id, mentor_option, status=ItemStatus.ACTIVE, level=3)
     today = menu.local_today().isoformat()
-    response = client.post(f"/support/items/{item}/change", data={"change": "pause", "seen": "active:3", "until": today})
+
+    def send(**data):
+        return client.post(f"/support/items/{item}/change", data={"seen": "active:3", **data})
+
+    response = send(change="pause", until=today)
     assert response.status_code == 422
     body = response.get_data(as_text=True)
     assert "Vælg en dag efter i dag" in body and 'aria-invalid="true"' in body
-    response = client.post(f"/support/items/{item}/change", data={"change": "pause", "seen": "active:3", "until": "32-13"})
+    response = send(change="pause", until="32-13")
     assert response.status_code == 422 and "Vælg en dato" in response.get_data(as_text=True)
-    response = client.post(f"/support/items/{item}/change", data={"change": "more", "seen": "active:3"})
+    response = send(change="more")
     assert response.status_code == 409 and "Du har allerede meget af den" in response.get_data(as_text=True)
-    response = client.post(f"/support/items/{item}/change", data={"change": "sideways", "seen": "active:3"})
-    assert response.status_code == 422 and "Vælg mere, mindre, pause eller start igen" in response.get_data(as_text=True)
+    response = send(change="sideways")
+    assert response.status_code == 422
+    assert "Vælg mere, mindre, pause eller start igen" in response.get_data(as_text=True)
     assert history(world, sara.id) == []
 
 
