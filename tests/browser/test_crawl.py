@@ -13,7 +13,8 @@ swapped into the page as raw bytes.
 
 Links that end the session or change something are never followed (there should be none:
 logging out is a POST), nor other sites, mailto:/tel:/sms:, a #fragment of the same page, or
-a download ticket. New pages are covered without anyone remembering to add them.
+a download ticket; a page that shows someone else (or nobody) stops the crawl with a problem.
+New pages are covered without anyone remembering to add them.
 
 The crawl reads pages that mark things as read, so each role runs on a server of its own.
 """
@@ -171,12 +172,20 @@ def crawl(ui, start: str) -> Crawl:
     seen = {route_pattern(start)}  # patterns queued for a visit
     boost_checked: set[str] = set()  # patterns whose boosted answer has been checked
     queue = [start]
+    person = None  # whose pages these are (the body's data-person), from the first one
     while queue:
         url = queue.pop(0)
         if len(state.visited) >= MAX_PAGES:
             state.note(url, f"not visited: the crawl stopped at {MAX_PAGES} pages (do ids collapse into patterns?)")
             break
-        for link in state.visit(url):
+        links = state.visit(url)
+        who = page.evaluate("() => document.body && document.body.getAttribute('data-person')")
+        if len(state.visited) == 1:
+            person = who
+        elif who != person:
+            state.note(url, f"shows person {who}, not {person}: the session ended here, so the crawl stops")
+            break
+        for link in links:
             target = followable(link["href"], origin, current=url)
             if target is None:
                 continue
@@ -244,7 +253,7 @@ def test_every_page_a_role_can_reach_works(browse, own_server, role, email):
 BROKEN_PAGE = """<!doctype html>
 <html lang="da"><head><meta charset="utf-8"><title>Broken</title>
 <script src="/crawl-self-test.js"></script></head>
-<body hx-boost="true">
+<body hx-boost="true" data-person="7">
   <p>A page without its main, an image without a text, an inline script.</p>
   <img src="/static/icons/icon-192.png">
   <script>window.inlineRan = true;</script>
@@ -255,7 +264,8 @@ BROKEN_PAGE = """<!doctype html>
 
 def test_the_crawler_reports_every_kind_of_problem_at_once(ui):
     """A made-up page with one of each problem: the crawl lists them all, each with its URL,
-    and follows the link to a missing page (404) but not the fragment, mailto: or other site."""
+    and follows the link to a missing page (404, and logged out) but not the fragment, mailto:
+    or other site."""
     page = ui.page
     page.route(
         "**/crawl-self-test",
@@ -291,6 +301,7 @@ def test_the_crawler_reports_every_kind_of_problem_at_once(ui):
         "/crawl-self-test: uncaught error: the self-test throws",
         "/crawl-self-test: CSP violation: {'page': ",
         "/crawl-self-test/missing: answers 404",
+        "/crawl-self-test/missing: shows person None, not 7: the session ended here, so the crawl stops",
     ):
         assert expected in found, f"{expected!r} is not among the problems found:\n{found}"
 
