@@ -22,6 +22,14 @@ def render(page: str, partial: str | None = None, /, status: int = 200, **contex
     return render_template(template, **context), status
 
 
+def render_at(address: str, page: str, /, **context) -> tuple[str, int, dict]:
+    """The answer to a POST that must show something only this answer can (a secret shown once),
+    so it cannot redirect: the page is drawn here, and the address bar shows `address`, the page's
+    own (a refresh loads that, and never sends the form again)."""
+    body, status = render(page, page_address=address, **context)
+    return body, status, {"HX-Replace-Url": address}
+
+
 def hx_redirect(location: str) -> Response:
     """After a non-GET: 303 for plain forms, HX-Redirect for htmx so it navigates fully."""
     if request.headers.get("HX-Request") == "true":
@@ -51,3 +59,21 @@ def init_app(app: Flask) -> None:
         # Pages and fragments share URLs; caches must keep them apart.
         response.vary.add("HX-Request")
         return response
+
+    @app.after_request
+    def keep_the_form_address(response: Response) -> Response:
+        # htmx pushes a boosted form's action into the address bar whatever the answer. After a
+        # failed submit (the form drawn again with its errors, or an error page) that address is
+        # a POST-only URL that a refresh or a shared link cannot show: keep the form page's own.
+        if (
+            request.method not in ("GET", "HEAD")
+            and request.headers.get("HX-Request") == "true"
+            and response.status_code >= 400
+            and not any(name in response.headers for name in HISTORY_HEADERS)
+        ):
+            response.headers["HX-Push-Url"] = "false"
+        return response
+
+
+# An answer that sets one of these has said itself where the address bar goes.
+HISTORY_HEADERS = ("HX-Push-Url", "HX-Replace-Url", "HX-Redirect", "HX-Location", "HX-Refresh")

@@ -22,7 +22,7 @@ from hub.accounts.services import normalize_email
 from hub.core.qr import qr_svg
 from hub.db import get_session
 from hub.errors import DomainError, render_error
-from hub.htmx import hx_redirect, render
+from hub.htmx import hx_redirect, render, render_at
 from hub.i18n import duration
 from hub.security import safe_next
 
@@ -237,8 +237,10 @@ def new_codes():
 
 
 def _codes_page(codes: list[str]):
-    # Shown once, in the answer to the POST, and kept nowhere in plain: so no redirect.
-    return render("second_factor/codes.html", codes=codes, next=_next() or url_for("core.home"))
+    # Shown once, in the answer to the POST, and kept nowhere in plain: so no redirect, but the
+    # address bar shows the two-step login page (a refresh shows it without the codes).
+    page = url_for("second_factor.index")
+    return render_at(page, "second_factor/codes.html", codes=codes, next=_next() or url_for("core.home"))
 
 
 @bp.route("/staff/people/<int:user_id>/reset-second-factor", methods=["POST"])

@@ -9,9 +9,12 @@ count, and only up to a bound.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from flask import request
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField
+from wtforms.widgets import ListWidget, TableWidget
 
 from hub.db import MAX_ID
 
@@ -68,3 +71,41 @@ class ServiceErrors:
                 self.form_errors.append(message)
             elif not target.errors:
                 target.errors = [message]
+
+
+class ErrorLink(NamedTuple):
+    """One line of an error summary: the field's message, and the id of the control it leads to
+    (None for a field nobody can change, such as a hidden id)."""
+
+    target: str | None
+    message: str
+
+
+def error_links(form, targets: dict[str, str] | None = None) -> list[ErrorLink]:
+    """Every field in error, in the form's order, with the id of its first control: the input
+    itself, the first box of a group of radios or tick boxes, or a sub-form's own fields.
+    `targets` names another id for a field a template draws in its own way."""
+    links: list[ErrorLink] = []
+    for field in form:
+        if not field.errors:
+            continue
+        if field.type == "FormField":
+            links += error_links(field.form, targets)
+        elif field.type == "FieldList":
+            for entry in field:
+                links += error_links(entry.form, targets) if entry.type == "FormField" else _link(entry, targets)
+        else:
+            links += _link(field, targets)
+    return links
+
+
+def _link(field, targets: dict[str, str] | None) -> list[ErrorLink]:
+    message = " ".join(str(error) for error in field.errors)
+    if targets and field.name in targets:
+        return [ErrorLink(targets[field.name], message)]
+    if getattr(field.widget, "input_type", None) == "hidden":  # nothing on screen to go to
+        return [ErrorLink(None, message)]
+    if isinstance(field.widget, ListWidget | TableWidget):  # radios or tick boxes: the first of them
+        first = next(iter(field), None)
+        return [ErrorLink(first.id if first is not None else field.id, message)]
+    return [ErrorLink(field.id, message)]

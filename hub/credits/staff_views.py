@@ -41,7 +41,7 @@ from hub.credits.staff_forms import (
 )
 from hub.db import MAX_ID, get_session, utcnow, writes
 from hub.errors import DomainError, Invalid, NotFound
-from hub.htmx import hx_redirect, render
+from hub.htmx import hx_redirect, render, render_at
 
 bp = Blueprint("staff_credits", __name__, url_prefix="/staff/klip")
 
@@ -449,9 +449,12 @@ def invite_partner():
         except DomainError as failed:
             _failed(form, failed)
         else:
-            # The link is shown once, here, and never stored in plain: so no redirect.
+            # The link is shown once, here, and never stored in plain: so no redirect, but the
+            # address bar shows the partners' page.
             link = public_url("accounts.set_password", token=token)
-            return render("staff/link.html", person=user, link=link, qr=qr_svg(link), purpose=TokenPurpose.INVITE)
+            page = url_for("staff_credits.partners")
+            purpose = TokenPurpose.INVITE
+            return render_at(page, "staff/link.html", person=user, link=link, qr=qr_svg(link), purpose=purpose)
     return render("staff_credits/partner_invite.html", status=_status(form), form=form)
 
 

@@ -195,13 +195,16 @@ def edit_goal(goal_id: int):
     return render("plans/goal_form.html", status=_status(form), form=form, goal=goal)
 
 
-@bp.route("/plan/goals/<int:goal_id>/delete", methods=["POST"])
+@bp.route("/plan/goals/<int:goal_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete_goal(goal_id: int):
-    """First a page that asks; the goal goes only when that page's button says yes."""
+    """First a page that asks (its own address, so a refresh shows it again); the goal goes only
+    when that page's button says yes."""
     goal = _own_goal(goal_id)
-    if request.form.get("confirm") != "yes":
+    if request.method == "GET":
         return render("plans/delete_goal.html", goal=goal)
+    if request.form.get("confirm") != "yes":
+        return hx_redirect(url_for("plans.delete_goal", goal_id=goal.id))
     title = goal.title
     services.remove_goal(get_session(), actor=current_user, goal=goal)
     flash(_("“%(title)s” is no longer in your plan.", title=title), "success")

@@ -20,7 +20,7 @@ from hub.core.links import public_url
 from hub.core.qr import qr_svg
 from hub.db import get_session
 from hub.errors import DomainError
-from hub.htmx import hx_redirect, render
+from hub.htmx import hx_redirect, render, render_at
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -84,8 +84,10 @@ def reset_link(user_id: int):
 
 
 def _link_page(user: User, token: str, purpose: TokenPurpose):
+    """The link, shown once; the address bar shows the people list, where they are now."""
     link = public_url("accounts.set_password", token=token)
-    return render("staff/link.html", person=user, link=link, qr=qr_svg(link), purpose=purpose)
+    page = url_for("staff.people")
+    return render_at(page, "staff/link.html", person=user, link=link, qr=qr_svg(link), purpose=purpose)
 
 
 @bp.route("/people/<int:user_id>/trial", methods=["POST"])

@@ -16,7 +16,7 @@ from hub.core.links import public_url
 from hub.core.qr import qr_svg
 from hub.db import get_session, writes
 from hub.errors import DomainError
-from hub.htmx import hx_redirect, render
+from hub.htmx import hx_redirect, render, render_at
 from hub.support import nominations as nominating  # the view functions below share its names
 from hub.support import profiles, services
 from hub.support.circle import supporter_kind
@@ -106,10 +106,12 @@ def invite_nominee(nomination_id: int):
                     "success",
                 )
                 return hx_redirect(url_for("staff_circle.nomination", nomination_id=nomination.id))
-            # The link is shown once, here, and never stored in plain: so no redirect.
+            # The link is shown once, here, and never stored in plain: so no redirect, but the
+            # address bar shows the nomination's page.
             link = public_url("accounts.set_password", token=invited.token)
-            return render(
-                "staff/link.html", person=invited.user, link=link, qr=qr_svg(link), purpose=TokenPurpose.INVITE
+            page = url_for("staff_circle.nomination", nomination_id=nomination.id)
+            return render_at(
+                page, "staff/link.html", person=invited.user, link=link, qr=qr_svg(link), purpose=TokenPurpose.INVITE
             )
     return _nomination_page(nomination, invite_form=form, status=422)
 

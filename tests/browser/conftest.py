@@ -108,7 +108,7 @@ class AppServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 20.0) -> None:
+    def start(self, timeout: float = 60.0) -> None:
         assert self.process is None, "already running"
         log = self.log.open("ab")
         self.process = subprocess.Popen(

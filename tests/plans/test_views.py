@@ -175,8 +175,10 @@ def test_editing_a_goal_and_a_step(client, world, sara, add):
 
 def test_removing_a_goal_asks_first(client, world, sara, add):
     goal = add.goal(sara.id)
-    ask = client.post(f"/plan/goals/{goal}/delete")
+    ask = client.get(f"/plan/goals/{goal}/delete")
     assert ask.status_code == 200 and "Yes, remove it" in ask.get_data(as_text=True)
+    not_yet = client.post(f"/plan/goals/{goal}/delete")  # without the question's yes: the question
+    assert not_yet.status_code == 303 and not_yet.headers["Location"] == f"/plan/goals/{goal}/delete"
     assert count(world, Goal) == 1
     done = client.post(f"/plan/goals/{goal}/delete", data={"confirm": "yes"})
     assert done.status_code == 303 and done.headers["Location"] == "/plan"
