@@ -38,18 +38,6 @@
     if (more && !more.contains(event.target)) more.open = false;
   });
 
-  // A file (CSV, zip, calendar, JSON…) asked for by a boosted link or form comes back as a
-  // one-time link (hub/core/downloads.py). Go there as a plain navigation, which saves the file
-  // and leaves this page as it is; htmx itself would keep the link or button marked busy.
-  document.addEventListener("htmx:beforeOnLoad", function (event) {
-    var xhr = event.detail.xhr;
-    var target = xhr && xhr.status === 204 && xhr.getResponseHeader("HX-Redirect");
-    if (target && target.indexOf("/download/") === 0) {
-      event.preventDefault();
-      window.location.assign(target);
-    }
-  });
-
   document.addEventListener("htmx:sendError", function (event) {
     var config = event.detail.requestConfig || {};
     if (config.verb === "get" && config.boosted) {
