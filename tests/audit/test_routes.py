@@ -54,6 +54,7 @@ NOT_AUDITED = {
     "events.booking": "own",
     "plans.goal": "own",
     "plans.edit_goal": "own",
+    "plans.delete_goal": "own",
     "plans.edit_step": "own",
     "support.circle_member": "own",
     "support.end_link": "own",
