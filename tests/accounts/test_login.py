@@ -29,7 +29,7 @@ def test_wrong_password_and_unknown_email_get_the_same_answer(client, make):
 
     def message(response):
         body = response.get_data(as_text=True)
-        start = body.index('role="alert"')
+        start = body.index("data-error-summary")
         return body[start : body.index("</div>", start)]
 
     assert message(wrong) == message(unknown)

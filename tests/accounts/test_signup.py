@@ -113,7 +113,7 @@ def test_an_unconfirmed_account_cannot_log_in_and_the_login_says_nothing_more(ap
     pending = app.test_client().post("/login", data={"email": "pending@example.org", "password": PASSWORD})
     wrong = app.test_client().post("/login", data={"email": "known@example.org", "password": "not the password"})
     assert pending.status_code == wrong.status_code == 422
-    alert = re.compile(r'role="alert"[^>]*>(.*?)</', re.S)
+    alert = re.compile(r"data-error-summary>(.*?)</div>", re.S)
     assert alert.search(pending.get_data(as_text=True)).group(1) == alert.search(wrong.get_data(as_text=True)).group(1)
 
 
@@ -124,7 +124,7 @@ def test_only_the_password_chosen_at_sign_up_finishes_it(app, client, world, mai
     link = confirm_link(mailbox, "noah@example.org")
     noah = app.test_client()
     refused = noah.post(link, data={"password": "my very own phrase"})
-    assert refused.status_code == 422 and 'role="alert"' in refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "data-error-summary" in refused.get_data(as_text=True)
     assert user_by_email(world, "noah@example.org").unconfirmed_since is not None
     # Noah signs up himself: the later sign-up wins, and the stranger's link no longer works.
     sign_up(app.test_client(), "noah@example.org", password="my very own phrase", name="Noah")

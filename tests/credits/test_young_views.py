@@ -294,7 +294,7 @@ def test_not_enough_klip_is_a_kind_409_and_buys_nothing(world, person, shop):
     assert "You have 1 klip; this costs 2." in page and "Use 2 klip" not in page
     response = buy(client, shop["climbing"], "a-key-from-an-older-page")
     assert response.status_code == 409
-    assert 'role="alert"' in text(response) and "You have 1 klip; this costs 2." in text(response)
+    assert "data-error-summary" in text(response) and "You have 1 klip; this costs 2." in text(response)
     assert count(world, Voucher) == 0
     assert count(world, KlipEntry, KlipEntry.kind == EntryKind.SPEND) == 0
     assert balance(world, user) == 1

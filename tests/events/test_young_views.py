@@ -268,7 +268,7 @@ def test_a_second_booking_is_a_409_and_makes_no_second_row(world, person):
     book(client, event.id)
     again = client.post(f"/events/{event.id}/book?lang=en")
     assert again.status_code == 409
-    assert 'role="alert"' in text(again) and "already on the list" in text(again)
+    assert "data-error-summary" in text(again) and "already on the list" in text(again)
     with world() as s:
         assert len(s.exec(select(Booking).where(Booking.user_id == user.id)).all()) == 1
 
