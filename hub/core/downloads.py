@@ -189,8 +189,10 @@ def hand_over(response: Response) -> Response:
 def _gone() -> NotFound:
     return NotFound(
         "download_gone",
-        _("This download is no longer here: a download link works once, for a couple of minutes. "
-          "Go back and download the file again."),
+        _(
+            "This download is no longer here: a download link works once, for a couple of minutes. "
+            "Go back and download the file again."
+        ),
     )
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from flask import Blueprint, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext, ngettext
+from flask_babel import lazy_ngettext
 from flask_login import current_user
 
 from hub.access import get_or_404

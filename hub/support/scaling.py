@@ -412,4 +412,3 @@ def reminders_rest(session: Session, *, young_id: int, supporter: User) -> bool:
         )
     ).all()
     return bool(rows) and all(status == ItemStatus.PAUSED for status in rows)
-

@@ -33,8 +33,13 @@ def test_a_visitor_finds_it_in_the_footer_in_danish_and_english(ui, danish):
     ui.visit("/?lang=da")
     open_from_footer(ui, danish("Accessibility statement"))
     expect(page.locator("h1")).to_have_text(danish("Accessibility statement"))
-    for heading in ("How accessible Ungehub is", "What does not work yet", "How we assessed it",
-                    "Tell us about a problem", "If you want to complain"):
+    for heading in (
+        "How accessible Ungehub is",
+        "What does not work yet",
+        "How we assessed it",
+        "Tell us about a problem",
+        "If you want to complain",
+    ):
         expect(page.locator("main h2", has_text=danish(heading))).to_have_count(1)
     expect(page.locator("main")).to_contain_text("WCAG 2.1")
     expect(page.locator("main a[href^='https://digst.dk/']")).to_have_count(2)

@@ -30,8 +30,12 @@ ADMIN = "admin@example.org"
 YOUNG = "ung@example.org"
 VIEWPORTS = {
     "phone": {},  # the fixture's phone: 390 × 844, touch
-    "desktop": {"viewport": {"width": 1280, "height": 800}, "is_mobile": False, "has_touch": False,
-                "device_scale_factor": 1},
+    "desktop": {
+        "viewport": {"width": 1280, "height": 800},
+        "is_mobile": False,
+        "has_touch": False,
+        "device_scale_factor": 1,
+    },
 }
 
 

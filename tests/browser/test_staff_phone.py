@@ -222,8 +222,10 @@ def test_on_a_phone_staff_check_in_answer_and_give_klip_with_taps(browse, own_se
 
     # Check in.
     tap_and_land(ui, nav.get_by_role("link", name=danish("Events")), r"/staff/events$")
-    cooking = page.locator("li.event-item").filter(has=page.locator("a[href$='/attendance']")).filter(
-        has_text="Mad for en SU"
+    cooking = (
+        page.locator("li.event-item")
+        .filter(has=page.locator("a[href$='/attendance']"))
+        .filter(has_text="Mad for en SU")
     )
     tap_and_land(ui, cooking.first.locator("a[href$='/attendance']"), r"/staff/events/\d+/attendance$")
     sara = page.locator("li.attendee").filter(has_text="Sara Nielsen")
@@ -232,9 +234,7 @@ def test_on_a_phone_staff_check_in_answer_and_give_klip_with_taps(browse, own_se
         sara.get_by_role("button").tap()
     assert answer.value.status == 200
     ui.settled()
-    expect(page.locator("li.attendee").filter(has_text="Sara Nielsen")).to_have_class(
-        re.compile(r"\battendee--here\b")
-    )
+    expect(page.locator("li.attendee").filter(has_text="Sara Nielsen")).to_have_class(re.compile(r"\battendee--here\b"))
     ui.check()
 
     # Answer the inbox.

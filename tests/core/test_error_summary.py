@@ -22,6 +22,7 @@ def app(tmp_path):
     yield app
     app.extensions["hub_engine"].dispose()
 
+
 SUMMARY = '{% from "_macros.html" import form_errors %}{{ form_errors(form, targets) }}'
 
 

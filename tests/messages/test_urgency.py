@@ -174,7 +174,11 @@ def test_an_answer_stops_the_clock_and_so_does_closing_it(app, world, hub):
     with world() as s:
         s.get(Conversation, answered).status = "closed"
         closed = Conversation(
-            young_id=hub["sara"].id, topic="other", urgent=True, created_at=start, status="closed",
+            young_id=hub["sara"].id,
+            topic="other",
+            urgent=True,
+            created_at=start,
+            status="closed",
             closed_at=start + 3 * MINUTE,
         )
         s.add(closed)
@@ -326,4 +330,3 @@ def test_the_form_in_danish_with_one_on_duty(app, world, hub, as_user):
         "Louise er på vagt og får besked med det samme. "
         "Svarer ingen inden for 10 minutter, får resten af personalet besked."
     )
-

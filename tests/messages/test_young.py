@@ -156,9 +156,7 @@ def test_friday_evening_the_answer_is_promised_for_monday(world, circle_world, a
         assert "You can expect an answer by Monday 16 March, 16:30" in promise
         assert "closed" not in promise
         conversation_id = thread_id(write(client))
-        assert "You can expect an answer by Monday 16 March, 16:30" in text(
-            client.get(f"/messages/{conversation_id}")
-        )
+        assert "You can expect an answer by Monday 16 March, 16:30" in text(client.get(f"/messages/{conversation_id}"))
 
 
 def test_when_the_hub_is_closed_it_says_when_staff_are_back_and_offers_help_lines(world, circle_world, as_user):

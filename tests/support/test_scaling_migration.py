@@ -36,13 +36,28 @@ def test_upgrade_adds_the_columns_and_downgrade_removes_them_keeping_the_rows(ba
         mentor = _insert(connection, tables["user_account"], email="peter@example.org", name="Peter", is_mentor=True)
         option = _insert(connection, tables["support_option"], kind="mentor", name="Frivillig mentor", created_at=AT)
         item = _insert(
-            connection, tables["support_item"], young_id=young, option_id=option, status="active", level=2,
-            requested_at=AT, updated_at=AT,
+            connection,
+            tables["support_item"],
+            young_id=young,
+            option_id=option,
+            status="active",
+            level=2,
+            requested_at=AT,
+            updated_at=AT,
         )
-        _insert(connection, tables["support_change"], young_id=young, kind="activated", at=AT, item_id=item,
-                level_after=2, reason="")
-        link = _insert(connection, tables["support_link"], young_id=young, supporter_id=mentor, see_plan=True,
-                       started_at=AT)
+        _insert(
+            connection,
+            tables["support_change"],
+            young_id=young,
+            kind="activated",
+            at=AT,
+            item_id=item,
+            level_after=2,
+            reason="",
+        )
+        link = _insert(
+            connection, tables["support_link"], young_id=young, supporter_id=mentor, see_plan=True, started_at=AT
+        )
     engine.dispose()
 
     command.upgrade(config, "0020")
@@ -54,11 +69,19 @@ def test_upgrade_adds_the_columns_and_downgrade_removes_them_keeping_the_rows(ba
         assert connection.execute(sa.select(tables["support_item"].c.paused_until)).scalar_one() is None
         assert connection.execute(sa.select(tables["support_change"].c.until)).scalar_one() is None
         # The new columns take what the app writes.
-        connection.execute(
-            tables["support_item"].update().values(status="paused", paused_until=date(2027, 1, 10))
+        connection.execute(tables["support_item"].update().values(status="paused", paused_until=date(2027, 1, 10)))
+        _insert(
+            connection,
+            tables["support_change"],
+            young_id=young,
+            kind="paused",
+            at=AT,
+            item_id=item,
+            level_before=2,
+            level_after=2,
+            until=date(2027, 1, 10),
+            reason="Eksamen",
         )
-        _insert(connection, tables["support_change"], young_id=young, kind="paused", at=AT, item_id=item,
-                level_before=2, level_after=2, until=date(2027, 1, 10), reason="Eksamen")
         connection.execute(tables["support_link"].update().values(see_support=True))
     engine.dispose()
 
