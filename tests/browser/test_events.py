@@ -308,7 +308,13 @@ def test_staff_event_form_explains_bad_input_and_keeps_it(browse, danish):
     assert response.status == 422, response.status
     assert response.request.headers.get("hx-request") == "true", "the form should be boosted by htmx"
 
-    expect(page.get_by_role("alert")).to_have_text(danish("Something needs fixing. Look at the fields marked below."))
+    # The error summary at the top of the form, focused, with a link to each wrong field.
+    summary = page.locator("main [data-error-summary]")
+    expect(summary).to_be_focused()
+    expect(summary.get_by_role("heading")).to_have_text(danish("There is a problem"))
+    expect(summary.locator("a")).to_have_count(2)
+    expect(summary.locator("a[href='#capacity']")).to_contain_text("500")
+    expect(summary.locator("a[href='#ends_at']")).to_have_count(1)
     ui.settled()
     ui.check()
     assert page.url == ui.url("/staff/events/new")

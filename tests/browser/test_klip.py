@@ -114,8 +114,8 @@ def look_up(ui, code: str) -> int:
 
 
 def expect_refused(page) -> None:
-    """The redeem page says no: an alert, nothing found, no button to use a voucher."""
-    expect(page.locator("main .redeem__error[role=alert]")).to_be_visible()
+    """The redeem page says no: the error summary, nothing found, no button to use a voucher."""
+    expect(page.locator("main [data-error-summary]")).to_be_visible()
     expect(page.locator("main .redeem__found")).to_have_count(0)
     expect(page.locator("main form[action='/redeem'][method=post]")).to_have_count(0)
 
@@ -124,7 +124,7 @@ def expect_found(page, title: str, price: int) -> None:
     """The redeem page found a valid voucher: the offer, the young person's first name, a button."""
     found = page.locator("main .redeem__found")
     expect(found).to_be_visible()
-    expect(page.locator("main .redeem__error")).to_have_count(0)
+    expect(page.locator("main [data-error-summary]")).to_have_count(0)
     expect(found.locator(".redeem__offer")).to_have_text(title)
     expect(found).to_contain_text(SARA)
     expect(found).to_contain_text(number(price))
@@ -258,11 +258,11 @@ def test_partner_cannot_redeem_another_partners_voucher(browse, own_server):
     unknown_id = voucher_id + 9_999
     assert look_up(bloc, f"{unknown_id}-123456") == 404
     expect_refused(door)
-    unknown_answer = door.locator("main .redeem__error").inner_text()
+    unknown_answer = door.locator("main [data-error-summary]").inner_text()
 
     assert look_up(bloc, code) == 404
     expect_refused(door)
-    expect(door.locator("main .redeem__error")).to_have_text(unknown_answer)  # no hint that it exists
+    expect(door.locator("main [data-error-summary]")).to_have_text(unknown_answer)  # no hint that it exists
     expect(door.locator("main")).not_to_contain_text(SARA)
     expect(door.locator("main")).not_to_contain_text(CINEMA)
     assert post_use(bloc, code) == 404
