@@ -133,8 +133,8 @@ def test_language_switch_to_english_is_remembered(ui, danish):
 
 def test_wrong_password_shows_danish_error_and_keeps_email(ui, danish):
     """A wrong password answers 422; htmx swaps the re-rendered form in (one page, not a page
-    inside the page) with the Danish error in an alert, the e-mail still typed and the
-    password field empty."""
+    inside the page) with the Danish error in the focused error summary, the e-mail still typed
+    and the password field empty."""
     page = ui.page
     ui.visit("/login")
     page.locator("input[name=email]").fill("ung@example.org")
@@ -145,8 +145,9 @@ def test_wrong_password_shows_danish_error_and_keeps_email(ui, danish):
     assert response.status == 422
     assert response.request.headers.get("hx-request") == "true", "the form should be boosted by htmx"
 
-    alert = page.get_by_role("alert")
-    expect(alert).to_have_text(danish("The e-mail or the password is not right."))
+    summary = page.locator("main [data-error-summary]")
+    expect(summary).to_contain_text(danish("The e-mail or the password is not right."))
+    expect(summary).to_be_focused()
     ui.check()
     assert page.url == ui.url("/login")
     assert ui.lang() == "da"
