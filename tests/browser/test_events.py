@@ -234,8 +234,7 @@ def test_staff_plan_an_event_and_check_a_young_person_in(browse, own_server, dan
     expect(page.locator("#flashes .flash--success")).to_have_count(1)
     # The times were read as Aarhus time, whatever zone the browser or the server is in.
     expect(page.locator(".page-head time")).to_have_attribute("datetime", starts.astimezone(UTC).isoformat())
-    expect(page.locator(".page-head")).to_contain_text("19:00")
-    expect(page.locator(".page-head")).to_contain_text("21:30")
+    expect(page.locator(".page-head")).to_contain_text("kl. 19.00–21.30")  # the Danish clock
 
     # On the list of events.
     page.locator("main a[href='/staff/events']").last.click()
