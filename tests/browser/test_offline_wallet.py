@@ -19,7 +19,7 @@ pytestmark = pytest.mark.browser
 SMALL_PHONE = {"width": 360, "height": 740}
 SARA = "ung@example.org"  # the demo young person: a cinema voucher, Hanne as primary
 
-WORKSHOP = "Budget: få styr på pengene"  # tomorrow, free, with room
+WORKSHOP = "Budget: get on top of your money"  # tomorrow, free, with room (the page is in English)
 WALLET_TEXT = "caches.open('private-plan').then((c) => c.match('/wallet')).then((r) => r ? r.text() : null)"
 KEPT = """(path) => caches.has('private-plan')
     .then((has) => has ? caches.open('private-plan').then((c) => c.match(path)).then(Boolean) : false)"""
