@@ -33,11 +33,12 @@ from hub.notifications.models import (  # noqa: F401
     PushDelivery,
     PushSubscription,
 )
+from hub.outbox.models import OutboxMessage  # noqa: F401
 from hub.plans.models import Goal, GoalComment, Plan, PlanChange, Step, Suggestion  # noqa: F401
 from hub.proposals.models import Proposal, ProposalBacker, ProposalComment  # noqa: F401
 from hub.proposals.yousaid import YouSaid  # noqa: F401
 from hub.rights import models as rights_models  # noqa: F401
-from hub.scheduler.models import SchedulerLease  # noqa: F401
+from hub.scheduler.models import SchedulerJob, SchedulerLease  # noqa: F401
 from hub.support.models import (  # noqa: F401
     Nomination,
     SparringRequest,

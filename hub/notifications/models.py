@@ -92,7 +92,9 @@ class PushDelivery(SQLModel, table=True):
     status: str = Field(default=DeliveryStatus.PENDING, max_length=10)
     attempts: int = Field(default=0)
     next_attempt_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(nullable=False))
-    # A claimed delivery belongs to one sender until then; after it, a crashed send is retried.
+    # A claimed delivery belongs to one sender, named here, until then; after it, a crashed send
+    # is retried. A scheduler that takes the lease over gives its predecessor's claims back at once.
+    claimed_by: str | None = Field(default=None, max_length=120)
     claimed_until: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     last_code: int | None = Field(default=None)
     sent_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
