@@ -8,6 +8,7 @@ values are never repeated in a message.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import sys
@@ -74,6 +75,26 @@ class Environment:
             return default
         return number
 
+    def choice(self, name: str, choices: tuple[str, ...], default: str) -> str:
+        raw = self.text(name)
+        if raw is None:
+            return default
+        value = raw.strip().lower()
+        if value not in choices:
+            self.problems.append(f"{PREFIX}{name} must be one of {', '.join(choices)}, not {raw[:20]!r}.")
+            return default
+        return value
+
+    def networks(self, name: str, default: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        """Addresses or networks (`10.0.0.5`, `10.0.0.0/24`, `::1`), comma-separated."""
+        found = []
+        for item in self.items(name) if self.given(name) else default:
+            try:
+                found.append(ipaddress.ip_network(item, strict=False))
+            except ValueError:
+                self.problems.append(f"{PREFIX}{name} holds {item[:40]!r}, which is not an address or a network.")
+        return found
+
     def flag(self, name: str, default: bool) -> bool:
         raw = self.text(name)
         if raw is None:
@@ -120,6 +141,12 @@ def _vapid_pem(env: Environment, instance_path: Path) -> bytes | None:
     return pem
 
 
+def log_format(env: Environment) -> str:
+    """JSON in production, text elsewhere, unless HUB_LOG_FORMAT says (gunicorn's settings read it too)."""
+    production = env.text("ENV", "development") == "production"
+    return env.choice("LOG_FORMAT", ("json", "text"), "json" if production else "text")
+
+
 def instance_secret_key(instance_path: Path) -> str:
     """A development secret, generated once and kept in instance/ so logins survive restarts."""
     path = instance_path / "secret_key"
@@ -148,6 +175,11 @@ def load(instance_path: Path, environ=None) -> dict:
         # and X-Forwarded-Proto are then believed; with 0 they are ignored, as anyone can send them.
         # Rate limits and login throttling count per client address, so behind a proxy this must be set.
         "PROXY_HOPS": env.number("PROXY_HOPS", 0, high=10),
+        # Who may read /metrics (Prometheus): addresses or networks, comma-separated; behind the
+        # proxy the client's own address counts (HUB_PROXY_HOPS). Anyone else gets a 404.
+        "METRICS_ALLOW": env.networks("METRICS_ALLOW", ["127.0.0.0/8", "::1"]),
+        # Log lines: "json" (one object per line, for a log collector) or "text" (for a person).
+        "LOG_FORMAT": log_format(env),
         "RATELIMIT_STORAGE_URI": env.text("RATELIMIT_STORAGE", "memory://"),
         "MAX_CONTENT_LENGTH": env.number("MAX_CONTENT_LENGTH", 2 * 1024 * 1024, low=1024, high=1024**3),
         # Idle timeouts and lifetimes of a login, in minutes.
