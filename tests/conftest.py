@@ -21,6 +21,9 @@ from hub import create_app
 from hub.db import job_session
 from tests.factories import DEFAULT_PASSWORD, TEST_TOTP_SECRET, make_user
 
+# The frozen clock of the date-dependent tests (`@pytest.mark.clock`) and HUB_TEST_NOW: tests/clock.py.
+pytest_plugins = ["tests.clock"]
+
 PG_URL = os.environ.get("HUB_TEST_DATABASE_URL")
 REDIS = ("127.0.0.1", 6379)  # the machine's Redis, which CI has
 
