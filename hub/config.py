@@ -167,6 +167,17 @@ def load(instance_path: Path, environ=None) -> dict:
         "ENV_NAME": name,
         "PRODUCTION": production,
         "DATABASE_URL": env.text("DATABASE_URL", f"sqlite:///{sqlite_file}"),
+        # Seconds the app waits on the database before it answers 503 (hub/db.py, Timeouts): to
+        # connect, for one statement, for a lock (SQLite: the write lock), for a pooled connection.
+        "DB_CONNECT_TIMEOUT": env.number("DB_CONNECT_TIMEOUT", 3, low=1, high=300),
+        "DB_STATEMENT_TIMEOUT": env.number("DB_STATEMENT_TIMEOUT", 5, low=1, high=3600),
+        "DB_LOCK_TIMEOUT": env.number("DB_LOCK_TIMEOUT", 3, low=1, high=3600),
+        "DB_POOL_TIMEOUT": env.number("DB_POOL_TIMEOUT", 3, low=1, high=300),
+        # Readiness (/readyz, hub/core/health.py): its time limit, how long the scheduler's lease
+        # may have run out before it fails, and the age of the oldest due outbox item it allows.
+        "HEALTH_TIMEOUT": env.number("HEALTH_TIMEOUT", 3, low=1, high=60),
+        "HEALTH_LEASE_GRACE": env.number("HEALTH_LEASE_GRACE", 60, low=1, high=24 * 3600),
+        "HEALTH_OUTBOX_AGE": env.number("HEALTH_OUTBOX_AGE", 300, low=1, high=7 * 24 * 3600),
         "SECRET_KEY": env.text("SECRET_KEY"),
         # Earlier secret keys, comma-separated, while logins and sealed values made with them remain.
         "SECRET_KEY_FALLBACKS": env.items("SECRET_KEY_FALLBACKS"),
