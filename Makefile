@@ -4,12 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+PIP := $(BIN)/pip
+LINTED := hub tests migrations bench
 CATALOGS := $(wildcard hub/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test bench install install-test migrate demo vapid scheduler translations compile-translations clean
+.PHONY: run test bench install install-test lock migrate demo vapid scheduler translations compile-translations clean
 
 # The scheduler runs beside the web server, as in production (reminders, push, housekeeping);
 # it stops when the server does.
@@ -21,6 +23,8 @@ run: install $(COMPILED) migrate demo vapid
 # Two pytest workers by default (this machine and CI have two cores); JOBS=0 runs in one process.
 JOBS ?= 2
 test: install-test $(COMPILED)
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/python -m pytest -n $(JOBS) $(PYTEST_ARGS)
 
 # Every benchmark in one run (server load, page weight, Lighthouse, queries per page, reminder
@@ -34,15 +38,29 @@ install-test: $(TEST_STAMP)
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(VENV)/bin/python
-	$(BIN)/pip install --quiet -e .
+# Exactly the locked, hash-checked releases (requirements/*.txt, made by `make lock`), then Ungehub
+# itself without touching them, built by the locked setuptools. A changed lock installs again.
+$(STAMP): pyproject.toml requirements/build.txt requirements/runtime.txt | $(VENV)/bin/python
+	$(PIP) install --quiet --require-hashes -r requirements/build.txt
+	$(PIP) install --quiet --require-hashes -r requirements/runtime.txt
+	$(PIP) install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
-$(TEST_STAMP): pyproject.toml $(STAMP)
-	$(BIN)/pip install --quiet -e '.[test]'
+$(TEST_STAMP): requirements/test.txt $(STAMP)
+	$(PIP) install --quiet --require-hashes -r requirements/test.txt
 	touch $@
+
+# After a change to the dependencies in pyproject.toml: pins what is new, drops what is gone, keeps
+# every other pin. `make lock UPGRADE=1` moves every pin to the newest release pyproject.toml allows.
+# The test lock is made within the runtime lock, so both install the same release of each package.
+# pip's own settings are left out (this machine's point at local mirrors): the hashes are PyPI's.
+PIP_COMPILE = PIP_CONFIG_FILE=/dev/null CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet \
+	--generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links $(if $(UPGRADE),--upgrade)
+lock: install-test
+	$(PIP_COMPILE) -o requirements/build.txt requirements/build.in
+	$(PIP_COMPILE) -c requirements/build.txt -o requirements/runtime.txt pyproject.toml
+	$(PIP_COMPILE) -c requirements/build.txt -c requirements/runtime.txt --extra test -o requirements/test.txt pyproject.toml
 
 migrate: install
 	$(BIN)/alembic upgrade head
