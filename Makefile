@@ -42,7 +42,7 @@ $(VENV)/bin/python:
 # Exactly the locked, hash-checked releases (requirements/*.txt, made by `make lock`), then Ungehub
 # itself without touching them. Whatever is built here (Ungehub; http-ece, which PyPI has only as
 # source) is built by the locked setuptools, not one fetched unchecked. A changed lock installs again.
-$(STAMP): pyproject.toml requirements/build.txt requirements/runtime.txt | $(VENV)/bin/python
+$(STAMP): pyproject.toml setup.py requirements/build.txt requirements/runtime.txt | $(VENV)/bin/python
 	$(PIP) install --quiet --require-hashes -r requirements/build.txt
 	$(PIP) install --quiet --require-hashes --no-build-isolation -r requirements/runtime.txt
 	$(PIP) install --quiet --no-deps --no-build-isolation -e .

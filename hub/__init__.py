@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from flask import Flask
 
-ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent
+ROOT = PACKAGE.parent  # the checkout, with templates/, static/ and migrations/ beside hub/
+# Installed from the wheel, those folders are inside the package, and the instance folder (the
+# development database and keys) is the environment's own, as Flask has it for installed apps.
+INSTALLED = (PACKAGE / "templates").is_dir()
+INSTANCE = Path(sys.prefix, "var", "hub-instance") if INSTALLED else ROOT / "instance"
+
+
+def resource(name: str) -> Path:
+    """The folder the app ships as "templates", "static" or "migrations", in a checkout or installed."""
+    return (PACKAGE if INSTALLED else ROOT) / name
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -44,9 +55,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     app = Flask(
         __name__,
-        instance_path=str(ROOT / "instance"),
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
+        instance_path=str(INSTANCE),
+        template_folder=str(resource("templates")),
+        static_folder=str(resource("static")),
     )
     from hub import config as settings
 

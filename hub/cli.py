@@ -1,4 +1,4 @@
-"""Commands: `flask --app hub demo`, `demo-code`, `create-admin`, `scheduler`, `vapid`."""
+"""Commands: `flask --app hub demo`, `demo-code`, `create-admin`, `migrate`, `scheduler`, `vapid`."""
 
 from __future__ import annotations
 
@@ -102,6 +102,14 @@ def init_app(app: Flask) -> None:
         click.echo(f"Wrote {path}.")
         click.echo(f"Public key (the applicationServerKey): {vapid.public_key(key)}")
         click.echo("In production, set HUB_VAPID_PRIVATE_KEY to this file's path or content instead.")
+
+    @app.cli.command("migrate")
+    def migrate_command():
+        """Bring the database to the newest schema (`alembic upgrade head` without the checkout)."""
+        from hub import migrate
+
+        migrate.upgrade()
+        click.echo(f"The database is at {migrate.head()}.")
 
     @app.cli.command("create-admin")
     @click.option("--email", required=True)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from logging.config import fileConfig
-from pathlib import Path
 
 from alembic import context
 from sqlmodel import SQLModel
 
 import hub.models  # noqa: F401  (registers every table on SQLModel.metadata)
+from hub import INSTANCE
 from hub import config as settings
 from hub.core.sealed import SealedString
 from hub.db import UTCDateTime, make_engine
@@ -24,10 +24,9 @@ def database_url() -> str:
     given = config.get_main_option("sqlalchemy.url")
     if given:
         return given
-    instance = Path(__file__).resolve().parent.parent / "instance"
-    instance.mkdir(exist_ok=True)
+    INSTANCE.mkdir(parents=True, exist_ok=True)
     try:
-        return settings.load(instance)["DATABASE_URL"]
+        return settings.load(INSTANCE)["DATABASE_URL"]
     except settings.ConfigError as error:
         error.report()
         raise

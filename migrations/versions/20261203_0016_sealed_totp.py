@@ -11,8 +11,6 @@ Created: 2026-12-03 22:00:00
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import sqlalchemy as sa
 from alembic import op
 
@@ -25,12 +23,12 @@ TOTP = sa.table("totp_secret", sa.column("id", sa.Integer), sa.column("secret", 
 
 
 def _app_sealer():
+    from hub import INSTANCE
     from hub import config as settings
     from hub.core.sealed import sealer
 
-    instance = Path(__file__).resolve().parents[2] / "instance"
-    config = settings.load(instance)
-    settings.finish(config, instance)
+    config = settings.load(INSTANCE)
+    settings.finish(config, INSTANCE)
     return sealer([config["SECRET_KEY"], *config["SECRET_KEY_FALLBACKS"]])
 
 
