@@ -1,6 +1,8 @@
-"""Commands: `flask --app hub demo`, `demo-code`, `create-admin`, `migrate`, `scheduler`, `vapid`."""
+"""Commands: `flask --app hub demo`, `demo-code`, `create-admin`, `migrate`, `scheduler`, `vapid`, `backup`."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 from flask import Flask, url_for
@@ -102,6 +104,17 @@ def init_app(app: Flask) -> None:
         click.echo(f"Wrote {path}.")
         click.echo(f"Public key (the applicationServerKey): {vapid.public_key(key)}")
         click.echo("In production, set HUB_VAPID_PRIVATE_KEY to this file's path or content instead.")
+
+    @app.cli.command("backup")
+    @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+    def backup_command(target: Path):
+        """Write a consistent copy of the database to TARGET, a new file; safe while the app runs."""
+        from hub import backup
+
+        try:
+            click.echo(f"{backup.write(app.config['DATABASE_URL'], target)}: {target}")
+        except backup.BackupError as error:
+            raise click.ClickException(str(error)) from None
 
     @app.cli.command("migrate")
     def migrate_command():
