@@ -174,18 +174,23 @@ PHASES = ("fan_out", "claim", "send_all", "record")  # the steps of jobs.deliver
 
 
 class _Stopwatch:
-    """Adds up the time spent inside each step of the sweep."""
+    """Adds up the time spent inside each step of the sweep; a step run inside another (claiming
+    more and recording while `send_all` sends) counts as its own, not twice."""
 
     def __init__(self) -> None:
         self.seconds = dict.fromkeys(PHASES, 0.0)
+        self._nested = [0.0]  # per running step: the time its inner steps took
 
     def wrap(self, name: str, function: Callable) -> Callable:
         def timed(*args, **kwargs):
             started = time.perf_counter()
+            self._nested.append(0.0)
             try:
                 return function(*args, **kwargs)
             finally:
-                self.seconds[name] += time.perf_counter() - started
+                spent = time.perf_counter() - started
+                self.seconds[name] += spent - self._nested.pop()
+                self._nested[-1] += spent
 
         return timed
 

@@ -26,12 +26,13 @@ from hub.accounts.forms import (
 from hub.accounts.logins import can_remember, end_login, start_login
 from hub.accounts.models import TokenPurpose, User
 from hub.core.links import public_url
-from hub.db import after_commit, get_session
+from hub.db import get_session
 from hub.errors import DomainError, render_error
 from hub.htmx import hx_redirect, render
 from hub.i18n import duration
-from hub.mail import mail_configured, send_mail
+from hub.mail import mail_configured
 from hub.notifications import devices
+from hub.outbox.services import enqueue_mail
 from hub.security import limiter, safe_next
 
 bp = Blueprint("accounts", __name__)
@@ -131,7 +132,7 @@ def _sign_up_by_mail(fields: dict):
     pending = services.request_sign_up(get_session(), **fields)
     if pending is not None:
         to, subject, body = _sign_up_mail(pending)
-        after_commit(lambda: send_mail(to, subject, body))
+        enqueue_mail(get_session(), kind="sign_up", to=to, subject=subject, body=body)
     return hx_redirect(url_for("accounts.signup_sent"))
 
 
@@ -235,7 +236,7 @@ def forgot_password():
                 name=user.display_name,
                 link=link,
             )
-            after_commit(lambda: send_mail(user.email, subject, body))
+            enqueue_mail(db, kind="password_reset", to=user.email, subject=subject, body=body)
         sent = True  # the same answer whether or not the account exists
     return render(
         "accounts/forgot.html", status=_form_status(form), form=form, sent=sent, mail_enabled=mail_configured()

@@ -2,10 +2,15 @@
 
 The rows are the truth. A notification is claimed with a guarded update (pending → sending), so
 two senders never both take it; each device gets one `PushDelivery`, claimed the same way before
-it is sent, so a retry reaches only the phone that missed it. Sending happens after the claim is
-committed, concurrently on a pool of threads sharing one guarded HTTP session; no push service
-may take more than its share of the threads, and one that keeps timing out gets the rest of its
-pushes in a later sweep, so a hanging service never holds up the others.
+it is sent, so a retry reaches only the phone that missed it. Deliveries are claimed a small batch
+at a time, in the claimer's name, and each is recorded as soon as its send completes, in a short
+transaction of its own that only the claimer's claim allows (hub/scheduler/claims.py): if the
+scheduler dies mid-send, only the pushes in flight at that moment are unrecorded, and the
+scheduler that takes over gives its claims back and sends those, and nothing else, again.
+Sending happens outside any transaction, concurrently on a pool of threads sharing one guarded
+HTTP session; no push service may take more than its share of the threads, and one that keeps
+timing out gets the rest of its pushes in a later sweep, so a hanging service never holds up the
+others.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from flask import current_app
 from sqlalchemy import and_, delete, or_, update
 from sqlmodel import Session, select
 
+from hub.core import outbound
 from hub.db import utcnow
 from hub.notifications import endpoints, prefs, push, vapid
 from hub.notifications.models import (
@@ -30,11 +36,16 @@ from hub.notifications.models import (
     PushStatus,
     PushSubscription,
 )
+from hub.scheduler import claims
+from hub.scheduler.claims import Claimer
 
 log = logging.getLogger("hub.push")
 
-BATCH = 1000
-CLAIM_FOR = timedelta(minutes=5)  # a sender that dies mid-send gives its deliveries back after this
+BATCH = 1000  # notifications fanned out at a time
+CLAIM_BATCH = 100  # deliveries claimed at a time; more are claimed as the pool runs short of work
+# How long a claim outside the scheduler holds (a crashed sender's deliveries are retried after
+# it); the scheduler's own claims are given back as soon as another scheduler takes over.
+CLAIM_FOR = timedelta(minutes=5)
 MAX_BACKOFF = 3600.0
 HOST_TIMEOUTS = 2  # a push service that timed out this often in a sweep gets the rest later
 LATER = timedelta(minutes=1)  # when the pushes put back for a hanging service are due again
@@ -129,30 +140,19 @@ def _due(now: datetime):
     )
 
 
-def claim(session: Session, now: datetime) -> list[tuple[int, push.Message | None]]:
-    """Take the due deliveries for this sender; (delivery id, message or None if the device is gone)."""
-    query = select(PushDelivery.id).where(_due(now)).order_by(PushDelivery.id).limit(BATCH)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    ids = list(session.exec(query))
-    if not ids:
+def claim(
+    session: Session, now: datetime, claimer: Claimer, limit: int = CLAIM_BATCH
+) -> list[tuple[int, push.Message | None]]:
+    """Take due deliveries in `claimer`'s name; (delivery id, message or None if the device is gone)."""
+    claimed_ids = claims.take(session, PushDelivery, _due(now), now, claimer, limit=limit, hold=CLAIM_FOR)
+    if not claimed_ids:
         return []
-    claimed = session.exec(
-        update(PushDelivery)
-        .where(PushDelivery.id.in_(ids), _due(now))
-        .values(
-            status=DeliveryStatus.SENDING,
-            claimed_until=now + CLAIM_FOR,
-            attempts=PushDelivery.attempts + 1,
-        )
-        .returning(PushDelivery.id)
-    ).all()
-    claimed_ids = [row[0] for row in claimed]
     rows = session.exec(
         select(PushDelivery.id, Notification, PushSubscription)
         .join(Notification, Notification.id == PushDelivery.notification_id)
         .outerjoin(PushSubscription, PushSubscription.id == PushDelivery.subscription_id)
         .where(PushDelivery.id.in_(claimed_ids))
+        .order_by(PushDelivery.id)
     ).all()
     return [
         (delivery_id, push.message(n, _subscription_info(sub), now) if sub is not None else None)
@@ -160,38 +160,73 @@ def claim(session: Session, now: datetime) -> list[tuple[int, push.Message | Non
     ]
 
 
+def give_back(session: Session, holder: str) -> int:
+    """The deliveries a dead scheduler claimed and never recorded: due again at once."""
+    return claims.give_back(session, PushDelivery, holder)
+
+
 def _subscription_info(sub: PushSubscription) -> dict:
     return {"endpoint": sub.endpoint, "keys": {"p256dh": sub.p256dh, "auth": sub.auth}}
 
 
 def send_all(
-    batch: Iterable[tuple[int, push.Message | None]], sender: Sender, pool_size: int
+    batch: Iterable[tuple[int, push.Message | None]],
+    sender: Sender,
+    pool_size: int,
+    *,
+    on_done: Callable[[dict[int, push.Outcome]], bool] | None = None,
+    more: Callable[[], list[tuple[int, push.Message | None]]] | None = None,
 ) -> dict[int, push.Outcome]:
     """Send concurrently; a gone device answers 410 without a request.
+
+    `on_done` gets the outcomes as the sends complete, a few at a time, to record them at once;
+    when it answers False (the claims were taken away) nothing more is sent. `more()` claims
+    further deliveries whenever fewer are waiting than there are threads.
 
     Each push service (host and port) gets at most three quarters of the threads while another
     one has pushes waiting, and after HOST_TIMEOUTS timeouts its remaining pushes are put back
     untried (`push.LATER`).
     """
-    batch = list(batch)
-    outcomes = {delivery_id: push.Outcome(410) for delivery_id, msg in batch if msg is None}
+    outcomes: dict[int, push.Outcome] = {}
     queues: dict[str, deque[tuple[int, push.Message]]] = defaultdict(deque)
-    for delivery_id, msg in batch:
-        if msg is not None:
-            queues[push.host(msg)].append((delivery_id, msg))
-    if not queues:
-        return outcomes
-    workers = max(1, min(pool_size, sum(len(q) for q in queues.values())))
-    share = workers if len(queues) == 1 else max(1, workers * 3 // 4)
+    hosts: set[str] = set()  # every push service met in this sweep
+    stopped = False
+
+    def finish(done: dict[int, push.Outcome]) -> None:
+        nonlocal stopped
+        outcomes.update(done)
+        if done and on_done is not None and on_done(done) is False:
+            stopped = True
+
+    def take(items: Iterable[tuple[int, push.Message | None]]) -> None:
+        gone = {}
+        for delivery_id, msg in items:
+            if msg is None:
+                gone[delivery_id] = push.Outcome(410)
+            else:
+                queues[push.host(msg)].append((delivery_id, msg))
+        hosts.update(queues)
+        finish(gone)
+
+    take(batch)
+    exhausted = more is None
+    workers = pool_size if more else max(1, min(pool_size, sum(len(q) for q in queues.values())))
     busy: Counter[str] = Counter()
     timeouts: Counter[str] = Counter()
     running: dict[Future, tuple[str, int]] = {}
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        while queues or running:
+        while True:
+            if not stopped and not exhausted and sum(len(q) for q in queues.values()) < workers:
+                fresh = more()
+                exhausted = not fresh
+                take(fresh)
+            if stopped:
+                queues.clear()  # no longer ours to send
+            share = workers if len(hosts) == 1 else max(1, workers * 3 // 4)
             for host in list(queues):
                 waiting = queues[host]
                 if timeouts[host] >= HOST_TIMEOUTS:
-                    outcomes.update((delivery_id, push.Outcome(None, problem=push.LATER)) for delivery_id, _ in waiting)
+                    finish({delivery_id: push.Outcome(None, problem=push.LATER) for delivery_id, _ in waiting})
                     waiting.clear()
                 while waiting and busy[host] < share and len(running) < workers:
                     delivery_id, msg = waiting.popleft()
@@ -200,29 +235,39 @@ def send_all(
                 if not waiting:
                     del queues[host]
             if not running:
-                continue
+                if queues or not (stopped or exhausted):
+                    continue
+                break
             done, _ = wait(running, return_when=FIRST_COMPLETED)
+            completed = {}
             for future in done:
                 host, delivery_id = running.pop(future)
                 busy[host] -= 1
-                outcomes[delivery_id] = outcome = future.result()
+                completed[delivery_id] = outcome = future.result()
                 timeouts[host] += outcome.timed_out
+            finish(completed)
     return outcomes
 
 
-def record(session: Session, outcomes: dict[int, push.Outcome], now: datetime, *, max_attempts: int) -> None:
-    """Write down what each push service said, drop dead devices and settle finished notifications."""
+def record(
+    session: Session, outcomes: dict[int, push.Outcome], now: datetime, *, max_attempts: int, claimer: Claimer
+) -> int:
+    """Write down what each push service said, drop dead devices and settle finished notifications.
+
+    Only deliveries still claimed by `claimer` are written (locked first, so a scheduler giving
+    them back waits for this or this for it); how many that was.
+    """
     if not outcomes:
-        return
-    # populate_existing: the claim changed these rows behind the ORM's back (attempts, status).
-    deliveries = session.exec(
-        select(PushDelivery).where(PushDelivery.id.in_(outcomes)).execution_options(populate_existing=True)
-    ).all()
+        return 0
+    query = select(PushDelivery).where(PushDelivery.id.in_(outcomes))
+    deliveries = session.exec(claims.still_claimed(session, query, PushDelivery, claimer)).all()
+    if len(deliveries) < len(outcomes):
+        log.warning("%d pushes were no longer claimed by this sender", len(outcomes) - len(deliveries))
     gone: set[int] = set()
     reached: set[int] = set()
     for delivery in deliveries:
         outcome = outcomes[delivery.id]
-        delivery.claimed_until = None
+        delivery.claimed_by = delivery.claimed_until = None
         if outcome.later:  # never tried: given back as it was, for a later sweep
             delivery.status, delivery.next_attempt_at = DeliveryStatus.PENDING, now + LATER
             delivery.attempts -= 1
@@ -255,6 +300,7 @@ def record(session: Session, outcomes: dict[int, push.Outcome], now: datetime, *
         # At once: the push service told us this device will never take a push again.
         session.exec(delete(PushSubscription).where(PushSubscription.id.in_(gone)))
     settle(session, {d.notification_id for d in deliveries}, now)
+    return len(deliveries)
 
 
 def _wait(attempts: int, retry_after: float | None) -> float:
@@ -305,31 +351,58 @@ def settle(session: Session, notification_ids: set[int], now: datetime) -> None:
         )
 
 
-def deliver_push(session: Session, now: datetime | None = None, *, sender: Sender | None = None) -> dict:
-    """The sweep: fan out, claim, send (outside any transaction), record. Safe to run anywhere, any time."""
+def deliver_push(
+    session: Session, now: datetime | None = None, *, sender: Sender | None = None, claimer: Claimer | None = None
+) -> dict:
+    """The sweep: fan out, then claim, send (outside any transaction) and record, a few at a time,
+    until nothing is due. Safe to run anywhere, any time; the scheduler runs it as `claimer`."""
     key = vapid.current()
     if key is None and sender is None:
         return {}  # push is off here (no VAPID key); the bell still has everything
-    now = now or utcnow()
+    clock = (lambda: now) if now is not None else utcnow
+    claimer = claimer or Claimer.once()
     config = current_app.config
-    fanned = fan_out(session, now)
-    batch = claim(session, now)
-    session.commit()  # the claims hold before a single byte leaves
-    if not batch:
-        return {"fanned": fanned} if fanned else {}
+    tally: Counter[str] = Counter()
     http = None
-    if sender is None:
-        http = push.http_session(config["PUSH_POOL_SIZE"], endpoints.Rules.of(config))
-        subject = config["VAPID_SUBJECT"]
 
-        def sender(msg: push.Message) -> push.Outcome:
-            return push.send(key, subject, msg, http)
+    def claim_more() -> list[tuple[int, push.Message | None]]:
+        if not claimer.keep_going():
+            return []  # the scheduler is stopping: finish what is under way, take nothing new
+        batch = claim(session, clock(), claimer)
+        session.commit()  # the claims hold before a single byte leaves
+        return batch
+
+    def recorded(outcomes: dict[int, push.Outcome]) -> bool:
+        written = record(session, outcomes, clock(), max_attempts=config["PUSH_MAX_ATTEMPTS"], claimer=claimer)
+        session.commit()  # each at once: a sender dying now leaves only what is in flight unrecorded
+        tally["tried"] += len(outcomes)
+        tally["sent"] += sum(o.delivered for o in outcomes.values())
+        return written == len(outcomes)
 
     try:
-        outcomes = send_all(batch, sender, config["PUSH_POOL_SIZE"])
+        while True:
+            fanned = fan_out(session, clock())
+            session.commit()
+            tally["fanned"] += fanned
+            batch = claim_more()
+            if batch:
+                if sender is None:
+                    http, sender = _web_push(key, config)
+                send_all(batch, sender, config["PUSH_POOL_SIZE"], on_done=recorded, more=claim_more)
+            if fanned < BATCH or not claimer.keep_going():
+                break
     finally:
         if http is not None:
             http.close()
-    record(session, outcomes, now, max_attempts=config["PUSH_MAX_ATTEMPTS"])
-    session.commit()
-    return {"fanned": fanned, "sent": sum(o.delivered for o in outcomes.values()), "tried": len(outcomes)}
+    return {name: count for name, count in tally.items() if count}
+
+
+def _web_push(key, config) -> tuple[outbound.GuardedSession, Sender]:
+    """One guarded HTTP session for the sweep, and a sender that signs and sends with it."""
+    http = push.http_session(config["PUSH_POOL_SIZE"], endpoints.Rules.of(config))
+    subject = config["VAPID_SUBJECT"]
+
+    def send(msg: push.Message) -> push.Outcome:
+        return push.send(key, subject, msg, http)
+
+    return http, send

@@ -23,8 +23,9 @@ from hub.accounts.models import User
 from hub.checkins.models import CheckIn, Wellbeing
 from hub.db import utcnow
 from hub.i18n import lazy_when
-from hub.mail import mail_configured, send_mail
+from hub.mail import mail_configured
 from hub.notifications.services import notify
+from hub.outbox.services import enqueue_mail
 from hub.rights.erase import erase_person
 from hub.rights.models import ActivityMark, Erasure, ErasureCause
 
@@ -121,7 +122,10 @@ def anonymise_inactive(session: Session, now: datetime | None = None) -> dict[st
 
 
 def _warn(session: Session, person: User, *, deadline: datetime) -> None:
-    """In the app (and by e-mail when mail is set up): log in, or your data is deleted."""
+    """In the app (and by e-mail when mail is set up): log in, or your data is deleted.
+
+    The mail goes to the outbox in the job's transaction: if the job rolls back, it was never
+    queued, and the next run warns once more, once."""
     day = lazy_when(deadline, "date")  # written in the reader's language when shown or sent
     notify(
         session,
@@ -146,4 +150,4 @@ def _warn(session: Session, person: User, *, deadline: datetime) -> None:
                 day=day,
                 url=current_app.config["BASE_URL"],
             )
-        send_mail(person.email, subject, body)
+        enqueue_mail(session, kind="inactive_warning", to=person.email, subject=subject, body=body)

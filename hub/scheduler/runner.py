@@ -1,6 +1,12 @@
 """The scheduler process: `flask --app hub scheduler`. Run one; a second one stands by.
 
 Never start APScheduler inside the web app: it would run once per gunicorn worker.
+
+The leader renews its lease every few seconds (hub/scheduler/lease.py). Killed with -9, it stops
+renewing, and a stand-by takes the lease over within LEASE_SECONDS + HEARTBEAT_SECONDS: in the
+same transaction it gives back the outbox rows the dead leader had claimed and not yet recorded,
+and sweeps the outboxes at once. Each run of a job as the leader is written down in
+`scheduler_job` (hub/scheduler/status.py), for monitoring.
 """
 
 from __future__ import annotations
@@ -9,11 +15,14 @@ import logging
 import os
 import signal
 import socket
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.base import SchedulerNotRunningError
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
@@ -28,13 +37,16 @@ from hub.events import services as event_services
 from hub.messages import jobs as message_jobs
 from hub.notifications import jobs as notification_jobs
 from hub.notifications import vapid
+from hub.outbox import jobs as outbox_jobs
 from hub.rights import jobs as rights_jobs
-from hub.scheduler import lease
+from hub.scheduler import lease, status
+from hub.scheduler.claims import Claimer
 from hub.support import jobs as support_jobs
 
 log = logging.getLogger("hub.scheduler")
 
 PUSH_SWEEP_SECONDS = int(os.environ.get("HUB_PUSH_SWEEP_SECONDS", 5))
+MAIL_SWEEP_SECONDS = int(os.environ.get("HUB_MAIL_SWEEP_SECONDS", 5))
 # How often "starts soon" reminders are looked for; tests that watch a takeover shorten it.
 REMINDER_SWEEP_SECONDS = int(os.environ.get("HUB_REMINDER_SWEEP_SECONDS", 300))
 
@@ -42,8 +54,11 @@ REMINDER_SWEEP_SECONDS = int(os.environ.get("HUB_REMINDER_SWEEP_SECONDS", 300))
 @dataclass(frozen=True)
 class Job:
     name: str
-    run: Callable[[Session], object]
+    run: Callable[..., object]
     every_seconds: int
+    # An outbox sender: it is run with `claimer=` (its claims name this scheduler and need its
+    # lease), and `give_back(session, holder)` frees a dead predecessor's claims at takeover.
+    give_back: Callable[[Session, str], int] | None = None
 
 
 # Every domain's scheduled work, each idempotent: running it twice does no harm.
@@ -62,8 +77,15 @@ JOBS = [
     # Retention (hub/rights): old check-ins go; long-inactive young people are warned, then anonymised.
     Job("delete_old_checkins", rights_jobs.delete_old_checkins, every_seconds=6 * 3600),
     Job("anonymise_inactive", rights_jobs.anonymise_inactive, every_seconds=6 * 3600),
-    # The outbox: new pushes, retries and catch-up after a restart, all from the rows.
-    Job("deliver_push", notification_jobs.deliver_push, every_seconds=PUSH_SWEEP_SECONDS),
+    # The outboxes: new pushes and mail, retries and catch-up after a restart, all from the rows.
+    Job(
+        "deliver_push",
+        notification_jobs.deliver_push,
+        every_seconds=PUSH_SWEEP_SECONDS,
+        give_back=notification_jobs.give_back,
+    ),
+    Job("send_mail", outbox_jobs.send_mail, every_seconds=MAIL_SWEEP_SECONDS, give_back=outbox_jobs.give_back),
+    Job("purge_sent_mail", outbox_jobs.purge_done, every_seconds=6 * 3600),
 ]
 
 
@@ -71,26 +93,41 @@ def make_holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
-def run(app: Flask, *, heartbeat: int = 20, lease_seconds: int = 60) -> None:
+def run(app: Flask, *, heartbeat: int = lease.HEARTBEAT_SECONDS, lease_seconds: int = lease.LEASE_SECONDS) -> None:
     holder = make_holder()
-    scheduler = BlockingScheduler(timezone="UTC")
+    stopping = threading.Event()
+    claimer = Claimer(holder, leased=True, stop=stopping)
+    # The lease has a thread of its own: jobs busy on every other thread never delay its renewal.
+    executors = {"default": ThreadPoolExecutor(10), "lease": ThreadPoolExecutor(1)}
+    scheduler = BlockingScheduler(timezone="UTC", executors=executors)
     state = {"leader": False}
+    outboxes = [job for job in JOBS if job.give_back is not None]
 
     def renew() -> None:
+        given_back: dict[str, int] = {}
+        replaced: list[str] = []
+
+        def take_over(previous: str) -> None:
+            replaced.append(previous)
+            for job in outboxes:
+                given_back[job.name] = job.give_back(session, previous)
+
         with app.app_context(), job_session() as session:
-            leader = lease.acquire(session, holder, seconds=lease_seconds)
+            leader = lease.acquire(session, holder, seconds=lease_seconds, on_takeover=take_over)
         if leader != state["leader"]:
             log.warning("%s is now %s", holder, "the leader" if leader else "standing by")
             state["leader"] = leader
+        if replaced:
+            log.warning(
+                "%s took over from %s; its unrecorded claims are due again: %s", holder, replaced[0], given_back
+            )
+            if scheduler.running:  # send them now, not at the next sweep
+                for job in outboxes:
+                    scheduler.modify_job(job.name, next_run_time=datetime.now(UTC))
 
     def guarded(job: Job) -> Callable[[], None]:
         def run_job() -> None:
-            with app.app_context(), job_session() as session:
-                if not lease.holds(session, holder):
-                    return
-                result = job.run(session)
-            if result:  # quiet when there was nothing to do (the push sweep runs every few seconds)
-                log.info("%s ran: %s", job.name, result)
+            run_as_leader(app, job, claimer)
 
         return run_job
 
@@ -98,6 +135,7 @@ def run(app: Flask, *, heartbeat: int = 20, lease_seconds: int = 60) -> None:
         renew,
         IntervalTrigger(seconds=heartbeat),
         id="lease",
+        executor="lease",
         max_instances=1,
         coalesce=True,
         misfire_grace_time=heartbeat,
@@ -120,7 +158,13 @@ def run(app: Flask, *, heartbeat: int = 20, lease_seconds: int = 60) -> None:
         )
 
     def stop(*_args) -> None:
-        scheduler.shutdown(wait=False)
+        # The outbox sweeps claim nothing more and record what they sent; the lease is given
+        # back only once they have, so a stand-by never sends those again.
+        stopping.set()
+        try:
+            scheduler.shutdown(wait=True)
+        except SchedulerNotRunningError:
+            pass  # a second signal while stopping
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
@@ -134,3 +178,30 @@ def run(app: Flask, *, heartbeat: int = 20, lease_seconds: int = 60) -> None:
         with app.app_context(), job_session() as session:
             lease.release(session, holder)
         log.warning("scheduler %s stopped", holder)
+
+
+def run_as_leader(app: Flask, job: Job, claimer: Claimer) -> None:
+    """Run `job` if `claimer` holds the lease, writing its start and its success or error down."""
+    with app.app_context():
+        with job_session() as session:
+            if not lease.holds(session, claimer.name):
+                return
+            status.started(session, job.name, job.every_seconds)
+        try:
+            with job_session() as session:
+                result = job.run(session, claimer=claimer) if job.give_back else job.run(session)
+        except Exception:
+            _record_failure(job.name)
+            raise  # APScheduler logs it
+        with job_session() as session:
+            status.succeeded(session, job.name)
+    if result:  # quiet when there was nothing to do (the outbox sweeps run every few seconds)
+        log.info("%s ran: %s", job.name, result)
+
+
+def _record_failure(name: str) -> None:
+    try:
+        with job_session() as session:
+            status.failed(session, name)
+    except Exception as error:  # the database may be what failed: the job's own error matters more
+        log.warning("could not record that %s failed: %s", name, type(error).__name__)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import socket
-import time
 from datetime import timedelta
 
 import pytest
@@ -14,6 +12,7 @@ from sqlmodel import select
 from hub.accounts.models import Consent, User
 from hub.accounts.services import PRIVACY_NOTICE_VERSION
 from hub.db import job_session, utcnow
+from tests.mailbox import MailServer, body_of, send_outbox
 
 LINK = re.compile(r'value="(http://[^"]+/welcome/[^"]+)"')
 
@@ -175,44 +174,25 @@ def test_wrong_current_password_is_explained(client, login_as):
 
 
 @pytest.fixture
-def smtp_server():
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.handlers import Message
-
-    class Inbox(Message):
-        def __init__(self):
-            super().__init__()
-            self.messages = []
-
-        def handle_message(self, message):
-            self.messages.append(message)
-
-    inbox = Inbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield controller, inbox
-    controller.stop()
+def mail_server(app):
+    with MailServer() as server:
+        server.configure(app)
+        yield server
 
 
-def test_forgot_password_by_email_when_smtp_is_configured(app, client, make, smtp_server):
-    controller, inbox = smtp_server
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, MAIL_STARTTLS=False)
+def test_forgot_password_by_email_when_smtp_is_configured(app, client, make, mail_server):
     user = make.user(email="mail@example.org")
     for email in ("mail@example.org", "nobody@example.org"):
         response = client.post("/password/forgot", data={"email": email})
         assert response.status_code == 200
         assert 'role="status"' in response.get_data(as_text=True)
-    for _ in range(50):
-        if inbox.messages:
-            break
-        time.sleep(0.05)
-    assert len(inbox.messages) == 1 and inbox.messages[0]["To"] == user.email
-    body = inbox.messages[0].get_payload(decode=True).decode()
-    link = re.search(r"http://\S+/welcome/\S+", body).group(0).replace("http://localhost", "")
+    assert mail_server.messages == []  # the request only queued it: the scheduler sends
+    assert send_outbox(app) == {"sent": 1}
+    [mail] = mail_server.messages
+    assert mail["To"] == user.email
+    link = re.search(r"http://\S+/welcome/\S+", body_of(mail)).group(0).replace("http://localhost", "")
     assert app.test_client().post(link, data={"password": "back again!", "confirm": "back again!"}).status_code == 303
+    assert send_outbox(app) == {}  # sent once
 
 
 def test_forgot_password_without_smtp_points_to_staff(client):

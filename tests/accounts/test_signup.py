@@ -14,19 +14,30 @@ from hub.accounts import jobs
 from hub.accounts.models import AccountToken, User
 from hub.db import utcnow
 from tests.factories import DEFAULT_PASSWORD
+from tests.mailbox import MailServer, body_of, send_outbox
 
 PASSWORD = "sommer i aarhus"
 CONFIRM_LINK = re.compile(r"http://localhost(/welcome/confirm/\S+)")
 CSRF = re.compile(r'(name="csrf_token" value="|"X-CSRFToken": ")[^"]*"')
 
 
+class Mailbox:
+    """A mail server of the test's own; each look at it first runs the scheduler's mail job,
+    as the scheduler does every few seconds."""
+
+    def __init__(self, app, server: MailServer) -> None:
+        self.app, self.server = app, server
+
+    def delivered(self) -> list[tuple[str, str, str]]:
+        send_outbox(self.app)
+        return [(mail["To"], mail["Subject"], body_of(mail)) for mail in self.server.messages]
+
+
 @pytest.fixture
-def mailbox(app, monkeypatch):
-    """Mail is set up, and what would be sent is kept here instead: [(to, subject, body)]."""
-    sent: list[tuple[str, str, str]] = []
-    app.config["MAIL_SERVER"] = "mail.invalid"
-    monkeypatch.setattr("hub.accounts.views.send_mail", lambda to, subject, body: sent.append((to, subject, body)))
-    return sent
+def mailbox(app):
+    with MailServer() as server:
+        server.configure(app)
+        yield Mailbox(app, server)
 
 
 def sign_up(client, email: str, *, password: str = PASSWORD, name: str = "Freja Holm", **headers):
@@ -38,7 +49,7 @@ def log_in(app, email: str, password: str) -> int:
 
 
 def mails_to(mailbox, email: str) -> list[str]:
-    return [body for to, _, body in mailbox if to == email]
+    return [body for to, _, body in mailbox.delivered() if to == email]
 
 
 def confirm_link(mailbox, email: str) -> str:
@@ -70,7 +81,7 @@ def test_the_answer_is_the_same_for_a_new_a_young_persons_and_a_staff_address(ap
     assert answers[0][0] in (204, 303)
     assert pages[0] == pages[1] == pages[2]
     assert pages[0][0] == 200 and "e-mail" in pages[0][3]
-    assert len(mailbox) == 3  # each address got a mail, and the answer did not say which kind
+    assert len(mailbox.delivered()) == 3  # each address got a mail, and the answer did not say which kind
 
 
 def test_an_existing_account_is_told_by_mail_and_nothing_changes(app, client, make, world, mailbox):
@@ -215,7 +226,7 @@ def test_confirmation_mails_are_three_an_hour_per_address(app, make, mailbox):
             assert sign_up(app.test_client(), email, password="kort").status_code == 422
         statuses = [sign_up(app.test_client(), email).status_code for _ in range(4)]
         assert statuses == [303, 303, 303, 429], (email, statuses)
-    assert len(mailbox) == 6
+    assert len(mailbox.delivered()) == 6
 
 
 def test_unconfirmed_sign_ups_are_forgotten_after_three_days(app, world, make, mailbox):
