@@ -11,6 +11,7 @@ from hub import demo
 from hub.accounts import services
 from hub.accounts.models import User
 from hub.db import job_session
+from hub.scheduler.lease import HEARTBEAT_SECONDS, LEASE_SECONDS
 
 
 def print_demo_logins() -> None:
@@ -75,8 +76,8 @@ def init_app(app: Flask) -> None:
         click.echo(f"Sealed {len(rows)} authenticator secrets with the current key.")
 
     @app.cli.command("scheduler")
-    @click.option("--heartbeat", default=20, show_default=True, help="Seconds between lease renewals.")
-    @click.option("--lease", "lease_seconds", default=60, show_default=True, help="Seconds a lease lasts.")
+    @click.option("--heartbeat", default=HEARTBEAT_SECONDS, show_default=True, help="Seconds between lease renewals.")
+    @click.option("--lease", "lease_seconds", default=LEASE_SECONDS, show_default=True, help="Seconds a lease lasts.")
     def scheduler_command(heartbeat: int, lease_seconds: int):
         """Run the scheduler process (reminders, housekeeping). Safe to start twice."""
         import logging
