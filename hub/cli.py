@@ -80,13 +80,10 @@ def init_app(app: Flask) -> None:
     @click.option("--lease", "lease_seconds", default=LEASE_SECONDS, show_default=True, help="Seconds a lease lasts.")
     def scheduler_command(heartbeat: int, lease_seconds: int):
         """Run the scheduler process (reminders, housekeeping). Safe to start twice."""
-        import logging
-
         from hub import logs
         from hub.scheduler import runner
 
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-        logs.install()  # the handler basicConfig just added, too
+        logs.configure(app.config["LOG_FORMAT"])  # JSON lines in production, redacted either way
         runner.run(app, heartbeat=heartbeat, lease_seconds=lease_seconds)
 
     @app.cli.command("vapid")
