@@ -110,21 +110,22 @@ def free_port() -> int:
 def server(venv, migrated, place, environ):
     port = free_port()
     gunicorn = [venv / "bin" / "gunicorn", "-c", "python:hub.gunicorn_conf", "--workers", "1", "--threads", "2"]
-    process = subprocess.Popen(
-        [str(part) for part in [*gunicorn, "--bind", f"127.0.0.1:{port}", "hub:create_app()"]],
-        cwd=place,
-        env=environ,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    log = place / "gunicorn.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [str(part) for part in [*gunicorn, "--bind", f"127.0.0.1:{port}", "hub:create_app()"]],
+            cwd=place,
+            env=environ,
+            stdout=subprocess.DEVNULL,
+            stderr=out,
+        )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + STARTUP_SECONDS
     try:
         while True:
-            assert process.poll() is None, f"gunicorn stopped:\n{process.stderr.read()}"
+            assert process.poll() is None, f"gunicorn stopped:\n{log.read_text()}"
             try:
-                requests.get(f"{base}/login", timeout=5)
+                requests.get(f"{base}/login", timeout=STARTUP_SECONDS)  # the worker may still be booting
                 break
             except requests.ConnectionError:
                 assert time.monotonic() < deadline, "gunicorn did not answer within a minute"
