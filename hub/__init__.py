@@ -22,7 +22,7 @@ def resource(name: str) -> Path:
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: config → logs → db → security → login → i18n → blueprints → cli."""
-    from hub import cli, db, errors, htmx, i18n, logs, security
+    from hub import cli, db, errors, htmx, i18n, logs, metrics, security
     from hub.accounts import auth
     from hub.accounts.passkey_views import bp as passkeys_bp
     from hub.accounts.second_factor_views import bp as second_factor_bp
@@ -71,6 +71,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     input_filter.init_app(app)  # text comes in clean: no NUL for PostgreSQL to refuse
     logs.init_app(app)  # first: nothing below may log a secret in clear
+    metrics.init_app(app)  # before security: /metrics sees the client's address through the proxy
     converters.init_app(app)  # before any blueprint adds a rule with <int:…>
     db.init_app(app)
     security.init_app(app)
