@@ -30,8 +30,7 @@ import time
 from collections.abc import Iterable, Iterator
 
 from flask import Flask
-from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics, generate_latest
-from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics, make_wsgi_app
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import and_, func, or_
@@ -115,10 +114,8 @@ class Observed:
             return _plain(start_response, "404 NOT FOUND", b"Not Found\n")
         if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
             return _plain(start_response, "405 METHOD NOT ALLOWED", b"Method Not Allowed\n", [("Allow", "GET, HEAD")])
-        body = generate_latest(registry(self.app))
-        headers = [("Content-Type", CONTENT_TYPE_LATEST), ("Content-Length", str(len(body)))]
-        start_response("200 OK", [*headers, ("Cache-Control", "no-store")])
-        return [b"" if environ["REQUEST_METHOD"] == "HEAD" else body]
+        # prometheus_client's own answer: the text or OpenMetrics format, gzipped when asked.
+        return make_wsgi_app(registry(self.app))(environ, start_response)
 
 
 class Counted:

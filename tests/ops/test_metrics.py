@@ -8,6 +8,7 @@ workers adding up their counts is shown in tests/scaleout/test_scaleout.py.
 
 from __future__ import annotations
 
+import gzip
 from datetime import timedelta
 
 import pytest
@@ -111,14 +112,15 @@ def test_behind_the_proxy_the_clients_address_counts(app_factory):
     assert through_proxy("127.0.0.1, 203.0.113.9") == 404  # ... who sent their own X-Forwarded-For
 
 
-def test_a_scrape_needs_no_session_and_is_not_limited(client):
+def test_a_scrape_needs_no_session_is_not_limited_and_comes_compressed(client):
     for _ in range(40):
         answer = client.get("/metrics")
         assert answer.status_code == 200
         assert "Set-Cookie" not in answer.headers and not any(
             name.startswith("X-RateLimit") for name, _ in answer.headers
         )
-    assert answer.headers["Cache-Control"] == "no-store"
+    packed = client.get("/metrics", headers={"Accept-Encoding": "gzip"}, buffered=True)
+    assert packed.headers["Content-Encoding"] == "gzip" and b"ungehub_" in gzip.decompress(packed.data)
 
 
 def test_the_outbox_and_the_scheduler_are_read_from_the_database(client, world):
