@@ -1,9 +1,11 @@
 """The deployment of the README's production section, on one machine: a PostgreSQL database of
 its own (made by alembic, as production makes it), Redis for rate limits, two gunicorn app
-servers and two scheduler processes, each started by its line in deploy/Procfile.
+servers and two scheduler processes, each started by its line in deploy/Procfile, and in front of
+each app server Debian's nginx with deploy/nginx.conf (TLS with a self-signed certificate, run as
+this user with its files in the test's folder: bench/nginx.py), as on two app hosts.
 
-PostgreSQL (HUB_TEST_DATABASE_URL) or Redis missing: skipped with the reason, or failed under
-CI=true, which must prove the deployment.
+PostgreSQL (HUB_TEST_DATABASE_URL), Redis or nginx missing: skipped with the reason, or failed
+under CI=true, which must prove the deployment.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.nginx import Nginx, nginx_path, self_signed
 from hub import ROOT
 from tests.conftest import PG_URL, TEST_VAPID_PEM, create_pg_database, drop_pg_database, redis_running
 
@@ -82,6 +85,8 @@ def process_env(db_url: str) -> dict:
         HUB_REMINDER_SWEEP_SECONDS=str(SWEEPS),
         HUB_PUSH_ALLOWED_HOSTS="127.0.0.1",  # the local push service of the test, on its free port
         HUB_PUSH_ALLOW_LOOPBACK="true",
+        HUB_PROXY_HOPS="1",  # nginx in front: the client's address and scheme, and nginx's request id
+        HUB_LOG_FORMAT="json",  # production's
         PYTHONUNBUFFERED="1",
     )
     return env
@@ -121,7 +126,26 @@ class Cluster:
     db_url: str
     servers: list[str] = field(default_factory=list)
     schedulers: dict[int, subprocess.Popen] = field(default_factory=dict)
+    proxies: list[Nginx] = field(default_factory=list)  # nginx in front of each server, in their order
+    certificate: Path | None = None  # the proxies' self-signed certificate, for clients to trust
     _all: list[subprocess.Popen] = field(default_factory=list)
+
+    @property
+    def public(self) -> list[str]:
+        """The https addresses clients use, one per app server (through its nginx)."""
+        return [proxy.url for proxy in self.proxies]
+
+    def start_proxies(self) -> None:
+        """nginx with deploy/nginx.conf in front of each server, sharing one certificate."""
+        self.certificate, key = self_signed(self.folder)
+        for number, url in enumerate(self.servers, 1):
+            app = url.removeprefix("http://")
+            proxy = Nginx(app, self.folder / f"nginx{number}", certificate=(self.certificate, key))
+            try:
+                proxy.__enter__()
+            except RuntimeError as error:
+                pytest.fail(str(error), pytrace=False)
+            self.proxies.append(proxy)
 
     def _spawn(self, kind: str, extra: str, log_name: str, **env: str) -> subprocess.Popen:
         """Run the Procfile's line for `kind` as a Procfile runner does (through the shell), with
@@ -178,6 +202,8 @@ class Cluster:
         process.wait(10)
 
     def stop(self) -> None:
+        for proxy in self.proxies:
+            proxy.__exit__()
         for process in self._all:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
@@ -194,18 +220,24 @@ class Cluster:
         for log in sorted(self.folder.glob("*.log")):
             kept = [line for line in log.read_text(errors="replace").splitlines() if "apscheduler" not in line]
             parts.append(f"--- {log.name}\n" + "\n".join(kept[-lines:]))
+        for number, proxy in enumerate(self.proxies, 1):
+            parts.append(f"--- nginx{number}\n" + "\n".join([*proxy.access_lines()[-lines:], proxy.log()]))
         return "\n".join(parts)
 
 
 @pytest.fixture
 def cluster(scaleout_db, tmp_path):
-    """Two app servers (2 workers each) and two schedulers on one database and one Redis."""
+    """Two app servers (2 workers each) with nginx in front of each, and two schedulers, on one
+    database and one Redis."""
+    if nginx_path() is None:
+        _unavailable("nginx is not installed (apt-get install nginx)")
     running = Cluster(folder=tmp_path, db_url=scaleout_db)
     try:
         for number in (1, 2):
             running.start_server(number)
             running.start_scheduler(number)
         running.wait_until_serving()
+        running.start_proxies()
         yield running
     finally:
         running.stop()

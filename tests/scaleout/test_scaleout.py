@@ -1,6 +1,7 @@
 """Scaled out as the README's production section deploys it: two app servers (gunicorn, two
-workers each) and two schedulers (one leads, one stands by) on one PostgreSQL database, with
-Redis for rate limits.
+workers each), each behind its nginx with deploy/nginx.conf, and two schedulers (one leads, one
+stands by) on one PostgreSQL database, with Redis for rate limits. Every client goes through
+nginx over https.
 
 Young people book a small event, spend klip and write to the staff through both servers at
 once, each of them on both servers at the same moment. Between two rounds of this the leading
@@ -10,23 +11,34 @@ came; no klip was spent twice or below zero; every "starts soon" reminder reache
 phone exactly once, also those that came due after the kill; every message was stored once and
 reached the staff; and failed logins counted on one server hold on the other.
 
-Needs PostgreSQL and Redis (see conftest.py): skipped without them, failed under CI.
+And the deployment can be run and watched: nginx serves the static files itself with caching,
+compresses text, sends http to https (but lets health checks through), refuses bodies larger than
+the app takes, and logs without tokens, under request ids that the app's JSON lines carry too;
+/metrics on each server adds up what both its workers counted.
+
+Needs PostgreSQL, Redis and nginx (see conftest.py): skipped without them, failed under CI.
 """
 
 from __future__ import annotations
 
+import json
 import re
+import ssl
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
+from http.client import HTTPSConnection
+from pathlib import Path
+from urllib.parse import quote
 
 import requests
+from prometheus_client.parser import text_string_to_metric_families
 from py_vapid import Vapid02
 from sqlmodel import func, select
 
-from hub import create_app
+from hub import ROOT, create_app
 from hub.credits import services as ledger
 from hub.credits.models import EntryKind, KlipEntry, Offer, OfferCategory, Voucher
 from hub.db import job_session, utcnow
@@ -123,19 +135,23 @@ def _offer(s) -> Offer:
 # --- over HTTP -------------------------------------------------------------------------------------
 
 
-def fresh_session() -> requests.Session:
-    """A new connection per request: gunicorn closes idle kept-alive ones after two seconds, and a
-    request sent on one just as it closes is reset, which says nothing about the app."""
+def fresh_session(base: str, ca: Path) -> requests.Session:
+    """A browser's session with one server (through its nginx): it trusts the test's certificate
+    and names the page it comes from, as a browser does (over https the CSRF check asks for a
+    same-site Referer). A new connection per request: one closed by the server just as a request
+    is sent on it says nothing about the app."""
     session = requests.Session()
-    session.headers["Connection"] = "close"
+    session.trust_env = False  # or REQUESTS_CA_BUNDLE would stand in for `verify`
+    session.verify = str(ca)
+    session.headers.update({"Connection": "close", "Referer": base + "/"})
     return session
 
 
-def log_in(app, servers: list[str], person: Person, via: int) -> None:
+def log_in(app, servers: list[str], person: Person, via: int, ca: Path) -> None:
     """Log in on one server; the same login (its cookie) is then used on every server, as behind
     a load balancer. The CSRF token is read once, so it is the same on both."""
-    first = fresh_session()
     base = servers[via]
+    first = fresh_session(base, ca)
     token = CSRF.search(first.get(base + "/login", timeout=30).text).group(1)
     answer = first.post(
         base + "/login",
@@ -147,7 +163,7 @@ def log_in(app, servers: list[str], person: Person, via: int) -> None:
     pass_second_step_over_http(app, first, base, person.email)
     person.csrf = CSRF.search(first.get(base + "/me", timeout=30).text).group(1)
     for url in servers:
-        session = first if url == base else fresh_session()
+        session = first if url == base else fresh_session(url, ca)
         session.cookies.update(first.cookies)
         person.http[url] = session
 
@@ -183,8 +199,8 @@ def write(person: Person, base: str, body: str, client_key: str) -> int:
     )
 
 
-def failed_login(base: str, email: str, password: str = "not the password") -> int:
-    http = fresh_session()
+def failed_login(base: str, ca: Path, email: str, password: str = "not the password") -> int:
+    http = fresh_session(base, ca)
     token = CSRF.search(http.get(base + "/login", timeout=30).text).group(1)
     data = {"csrf_token": token, "email": email, "password": password}
     return http.post(base + "/login", data=data, allow_redirects=False, timeout=30).status_code
@@ -268,11 +284,11 @@ def test_two_servers_and_two_schedulers_keep_every_promise(cluster, tmp_path):
     settings = {"RATELIMIT_STORAGE_URI": REDIS_URL, "SECRET_KEY": SECRET_KEY}
     app = create_app({**app_config(cluster.db_url, tmp_path), **settings})
     key = vapid.public_key(Vapid02.from_pem(app.config["VAPID_PRIVATE_PEM"]))
-    servers = cluster.servers
+    servers, ca = cluster.public, cluster.certificate  # through nginx, over https
     with PushEndpoint(expected_public_key=key) as service, ThreadPoolExecutor(24) as pool:
         world = build_world(app, service)
         everyone = [world.staff, *world.young]
-        list(pool.map(lambda pair: log_in(app, servers, pair[1], pair[0] % 2), enumerate(everyone)))
+        list(pool.map(lambda pair: log_in(app, servers, pair[1], pair[0] % 2, ca), enumerate(everyone)))
         leader = wait_until(lambda: lease_holder(app))
         assert leader, cluster.logs()
 
@@ -298,7 +314,7 @@ def test_two_servers_and_two_schedulers_keep_every_promise(cluster, tmp_path):
         assert service.rejected == []
         assert cluster.schedulers[standby_pid].poll() is None
 
-        limited = shared_login_limit(servers, world.guessed.email)
+        limited = shared_login_limit(servers, ca, world.guessed.email)
 
     for burst in (before, after):
         assert all(status < 500 for status in burst.bookings + burst.writes), burst
@@ -308,14 +324,17 @@ def test_two_servers_and_two_schedulers_keep_every_promise(cluster, tmp_path):
     check_reminders(app, world, service, killed_at)
     check_messages(app, world, service, {**before.messages, **after.messages})
     assert limited == ([422] * 5, [429, 429]), limited
+    check_proxies(cluster)
+    check_logs(cluster)
+    check_metrics(cluster, new_leader)
     app.extensions["hub_engine"].dispose()
 
 
-def shared_login_limit(servers: list[str], email: str) -> tuple[list[int], list[int]]:
+def shared_login_limit(servers: list[str], ca: Path, email: str) -> tuple[list[int], list[int]]:
     """Five wrong passwords, alternately on each server (so neither sees five itself); then both
     refuse, even the right password: the count is shared in Redis."""
-    tries = [failed_login(servers[n % 2], email) for n in range(5)]
-    blocked = [failed_login(servers[1], email), failed_login(servers[0], email, DEFAULT_PASSWORD)]
+    tries = [failed_login(servers[n % 2], ca, email) for n in range(5)]
+    blocked = [failed_login(servers[1], ca, email), failed_login(servers[0], ca, email, DEFAULT_PASSWORD)]
     return tries, blocked
 
 
@@ -398,3 +417,147 @@ def check_messages(app, world: World, service: PushEndpoint, sent: dict[str, str
         base = list(staff.http)[number % 2]
         page = staff.http[base].get(f"{base}/staff/messages/{message.conversation_id}", timeout=30)
         assert page.status_code == 200 and message.body in page.text
+
+
+# --- nginx in front, the logs and the metrics ------------------------------------------------------
+
+TOKEN = "JG6DcBvUGVAjCQNuxXpGNiLxSAF3axY4IEC9mnHrY1I"  # the shape of an invitation or calendar token
+CODE = "Ab3dEf6hIj9kLm2nOp5q_w"  # a ticket's code
+EMAIL = "sara.secret@example.org"
+LIMIT = 2 * 1024 * 1024  # the app's HUB_MAX_CONTENT_LENGTH, and deploy/nginx.conf's client_max_body_size
+
+
+def check_proxies(cluster) -> None:
+    """deploy/nginx.conf at work in front of the first server."""
+    proxy = cluster.proxies[0]
+    browser = fresh_session(proxy.url, cluster.certificate)
+
+    # Pages come from the app (it names the request), compressed.
+    login = browser.get(proxy.url + "/login", timeout=30)
+    assert login.status_code == 200 and login.headers["Content-Encoding"] == "gzip"
+    assert re.fullmatch(r"[0-9a-f]{32}", login.headers["X-Request-ID"])
+    # Static files come from disk: a versioned URL (as the pages name them) for a year, compressed;
+    # an unversioned one and the service worker and manifest (the app's) are checked every time.
+    css = re.search(r"/static/css/app\.css\?v=[0-9a-f]+", login.text).group(0)
+    versioned = browser.get(proxy.url + css, timeout=30)
+    assert versioned.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert versioned.headers["Content-Encoding"] == "gzip" and "X-Request-ID" not in versioned.headers
+    assert versioned.content == (ROOT / "static" / "css" / "app.css").read_bytes()
+    assert browser.get(proxy.url + "/static/css/app.css", timeout=30).headers["Cache-Control"] == "no-cache"
+    for path in ("/sw.js", "/manifest.webmanifest"):
+        answer = browser.get(proxy.url + path, timeout=30)
+        assert answer.status_code == 200 and answer.headers["Cache-Control"] == "no-cache", path
+        assert "X-Request-ID" in answer.headers, f"{path} is the app's, made per request"
+
+    # Plain http goes to https, except the health checks a load balancer makes.
+    plain = requests.get(proxy.http_url + "/events?category=sport", allow_redirects=False, timeout=30)
+    assert plain.status_code == 301 and plain.headers["Location"] == proxy.url + "/events?category=sport"
+    assert requests.get(proxy.http_url + "/healthz", allow_redirects=False, timeout=30).status_code == 200
+    for path in ("/livez", "/readyz"):
+        answer = requests.get(proxy.http_url + path, allow_redirects=False, timeout=30)
+        assert answer.status_code != 301 and "X-Request-ID" in answer.headers, (path, answer.status_code)
+
+    # A body larger than the app takes is refused by nginx; one just under it reaches the app.
+    octets = {"Content-Type": "application/octet-stream"}
+    refused = browser.post(proxy.url + "/login", data=b"x" * (LIMIT + 1), headers=octets, timeout=30)
+    assert refused.status_code == 413 and "X-Request-ID" not in refused.headers
+    taken = browser.post(proxy.url + "/login", data=b"x" * (LIMIT - 4096), headers=octets, timeout=30)
+    assert taken.status_code != 413 and "X-Request-ID" in taken.headers
+
+    # Tokens in paths and values in queries, and an address where a path segment would be.
+    for path in (
+        f"/welcome/{TOKEN}",
+        f"/download/{TOKEN}",
+        f"/calendar/{TOKEN}.ics",
+        f"/staff/events/scan/{CODE}",
+        f"/staff/people?q={quote(EMAIL)}",
+        f"/login?next=/welcome/{TOKEN}",
+        f"/{EMAIL}",
+    ):
+        browser.get(proxy.url + path, allow_redirects=False, timeout=30)
+
+    # Only loopback addresses may ask nginx for /metrics: 127.0.0.2 is this machine, yet not allowed.
+    context = ssl.create_default_context(cafile=str(cluster.certificate))
+    connection = HTTPSConnection(
+        "127.0.0.1", proxy.https_port, source_address=("127.0.0.2", 0), context=context, timeout=30
+    )
+    try:
+        connection.request("GET", "/metrics")
+        assert connection.getresponse().status == 403
+    finally:
+        connection.close()
+
+
+def json_lines(path: Path) -> list[dict]:
+    """Every line of a log as the JSON object it must be."""
+    lines = [json.loads(line) for line in path.read_text(errors="replace").splitlines() if line.strip()]
+    assert lines and all(isinstance(line, dict) for line in lines), path
+    return lines
+
+
+def check_logs(cluster) -> None:
+    """One JSON object per line from every process; nothing secret in nginx's or the app's lines;
+    and each request nginx passed on is found under the same id in the app server's lines."""
+    for number in (1, 2):
+        json_lines(cluster.folder / f"scheduler{number}.log")
+    secrets = {TOKEN, CODE, EMAIL, quote(EMAIL), quote(EMAIL, safe="")}
+    for number, proxy in enumerate(cluster.proxies, 1):
+        app_lines = json_lines(cluster.folder / f"web{number}.log")
+        nginx_lines = json_lines(proxy.access_log)
+        written = proxy.access_log.read_text() + (cluster.folder / f"web{number}.log").read_text()
+        assert not [secret for secret in secrets if secret in written]
+        passed_on = {line["request_id"] for line in nginx_lines if line["upstream"]}
+        app_ids = {line["request_id"] for line in app_lines if "request_id" in line}
+        assert passed_on and passed_on <= app_ids, sorted(passed_on - app_ids)[:5]
+        assert {line["upstream"] for line in nginx_lines if line["upstream"]} == {
+            cluster.servers[number - 1].removeprefix("http://")
+        }
+    first = json_lines(cluster.proxies[0].access_log)
+    paths = {line["path"] for line in first}
+    assert {"/welcome/[redacted]", "/download/[redacted]", "/calendar/[redacted].ics"} <= paths
+    assert "/staff/events/scan/[redacted]" in paths and "[redacted]" in paths
+    assert {line["query"] for line in first} == {"", "[redacted]"}
+    assert all(re.fullmatch(r"\d+\.\d+\.\d+\.0", line["client"]) for line in first), "the address is cut"
+
+
+def scrape(url: str, ca: Path) -> dict[tuple[str, tuple], float]:
+    answer = requests.get(url + "/metrics", verify=str(ca), timeout=30)
+    assert answer.status_code == 200, answer.status_code
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(answer.text)
+        for sample in family.samples
+    }
+
+
+def served_and_counted(cluster, number: int) -> tuple[list[dict], float]:
+    """Server `number`'s access lines (but its scrapes) and the requests its /metrics counted."""
+    counted = sum(
+        value
+        for (name, _labels), value in scrape(cluster.public[number - 1], cluster.certificate).items()
+        if name == "ungehub_http_request_duration_seconds_count"
+    )
+    served = [
+        line
+        for line in json_lines(cluster.folder / f"web{number}.log")
+        if line["logger"] == "gunicorn.access" and line["path"] != "/metrics"
+    ]
+    return served, counted
+
+
+def check_metrics(cluster, leader: str) -> None:
+    """/metrics through each server's nginx: every request its two workers served is counted once
+    (they add up in the multiprocess folder), and the database's figures are there."""
+    for number in (1, 2):
+        # An access line is written just after its answer has gone: wait for the last ones.
+        wait_until(lambda n=number: (pair := served_and_counted(cluster, n))[1] == len(pair[0]), 10)
+        served, counted = served_and_counted(cluster, number)
+        assert counted == len(served) > 100, (counted, len(served))
+        assert len({line["pid"] for line in served}) == 2, "both workers served requests"
+    samples = scrape(cluster.proxies[1].url, cluster.certificate)
+    assert samples[("ungehub_scheduler_lease_holder", (("holder", leader),))] == 1
+    assert samples[("ungehub_outbox_depth", (("outbox", "push"),))] == 0
+    assert samples[("ungehub_metrics_database_up", ())] == 1
+    # The app, not only nginx, refuses an address outside HUB_METRICS_ALLOW (the proxy's client's).
+    direct = requests.get(cluster.servers[0] + "/metrics", headers={"X-Forwarded-For": "203.0.113.9"}, timeout=30)
+    assert direct.status_code == 404
