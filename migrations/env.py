@@ -5,6 +5,7 @@ from __future__ import annotations
 from logging.config import fileConfig
 
 from alembic import context
+from sqlalchemy import event
 from sqlmodel import SQLModel
 
 import hub.models  # noqa: F401  (registers every table on SQLModel.metadata)
@@ -49,6 +50,9 @@ def configure(connection) -> None:
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
+        # SQLite can change its schema inside a transaction too: an upgrade that fails part-way
+        # leaves the database as it was, as on PostgreSQL.
+        transactional_ddl=True,
         render_item=render_item,
         compare_type=True,
     )
@@ -62,11 +66,31 @@ def run_migrations_online() -> None:
             context.run_migrations()
         return
     engine = make_engine(database_url())
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_foreign_keys_off)
     with engine.execution_options(hub_write=True).connect() as connection:
         configure(connection)
         with context.begin_transaction():
             context.run_migrations()
+            if connection.dialect.name == "sqlite":
+                _check_foreign_keys(connection)
     engine.dispose()
+
+
+def _sqlite_foreign_keys_off(dbapi_connection, _record) -> None:
+    """SQLite changes a table by copying it to a new one and dropping the old (batch mode), and
+    dropping a table deletes its rows first: with foreign keys on, that deletes or empties every
+    row pointing at it (ON DELETE CASCADE / SET NULL). The pragma only takes outside a
+    transaction, so it is set as the connection opens, after the app's own settings."""
+    dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+
+
+def _check_foreign_keys(connection) -> None:
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        tables = sorted({row[0] for row in broken})
+        names = ", ".join(tables)
+        raise RuntimeError(f"The upgrade would leave rows pointing at nothing in {names}; nothing was changed.")
 
 
 if context.is_offline_mode():
