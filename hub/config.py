@@ -15,6 +15,9 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
 from hub.notifications import vapid
 
 PREFIX = "HUB_"
@@ -270,12 +273,61 @@ def load(instance_path: Path, environ=None) -> dict:
         # instance folder; in production every host must share it, or each exports other pseudonyms.
         "EVALUATION_KEY": env.text("EVALUATION_KEY"),
     }
+    env.problems.extend(form_problems(name, config))
     if production:
         env.problems.extend(production_problems(env, config))
         config["TRUSTED_HOSTS"] = trusted_hosts(config["BASE_URL"], env.items("TRUSTED_HOSTS"))
     if env.problems:
         raise ConfigError(*env.problems)
     return config
+
+
+ENVIRONMENTS = ("development", "production")
+RATELIMIT_SCHEMES = ("memory", "redis", "rediss", "redis+unix", "redis+sentinel", "redis+cluster")
+
+
+def _scheme(url: str) -> str:
+    return url.split("://", 1)[0] if "://" in url else ""
+
+
+def _shown(url: str) -> str:
+    """An address named in a message by its start alone, never with its password."""
+    return f"one starting {_scheme(url)[:20] + '://'!r}" if _scheme(url) else "one without a scheme"
+
+
+def form_problems(name: str, config: dict) -> list[str]:
+    """Settings whose form is wrong anywhere: the app would fail on them later, with a traceback."""
+    problems = []
+    if name not in ENVIRONMENTS:
+        problems.append(f"{PREFIX}ENV must be production or development, not {name[:20]!r}.")
+    try:
+        database = make_url(config["DATABASE_URL"])
+    except ArgumentError:
+        database = None
+    if (
+        database is None
+        or database.get_backend_name() not in ("sqlite", "postgresql")
+        or (database.get_backend_name() == "postgresql" and database.get_driver_name() != "psycopg")
+    ):
+        problems.append(
+            f"{PREFIX}DATABASE_URL must be postgresql+psycopg://user:password@host:5432/name or sqlite:///file, "
+            f"not {_shown(config['DATABASE_URL'])}."
+        )
+    for setting in ("BASE_URL", "WEBAUTHN_ORIGIN") if name != "production" else ():  # production asks for https
+        address = urlsplit(config[setting] or "")
+        if config[setting] and (address.scheme not in ("http", "https") or not address.hostname):
+            problems.append(f"{PREFIX}{setting} must be an http or https address such as http://localhost:5000.")
+    storage = config["RATELIMIT_STORAGE_URI"] or ""
+    if _scheme(storage) not in RATELIMIT_SCHEMES:
+        problems.append(
+            f"{PREFIX}RATELIMIT_STORAGE must be memory:// or a Redis address (redis://host:6379/0), "
+            f"not {_shown(storage)}."
+        )
+    if not config["VAPID_SUBJECT"].startswith(("mailto:", "https://")):
+        problems.append(
+            f"{PREFIX}VAPID_SUBJECT must be a mailto: or https: address push services can reach the hub at."
+        )
+    return problems
 
 
 def trusted_hosts(base_url: str, extra: list[str]) -> list[str]:

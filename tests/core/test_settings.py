@@ -128,3 +128,64 @@ def test_the_example_settings_file_does_not_start_as_it_is(tmp_path):
     ):
         assert setting in named
     assert "change-me" not in named
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("HUB_ENV", "prod"),
+        ("HUB_DATABASE_URL", "postgres//ungehub@db.internal/ungehub"),
+        ("HUB_DATABASE_URL", "mysql://ungehub:Wz81-hidden-Qx@db.internal/ungehub"),
+        ("HUB_DATABASE_URL", "postgresql://ungehub@db.internal/ungehub"),  # psycopg2, which Ungehub does not use
+        ("HUB_BASE_URL", "ungehub.example"),
+        ("HUB_WEBAUTHN_ORIGIN", "localhost:5000"),
+        ("HUB_RATELIMIT_STORAGE", "memcached://cache.internal:11211"),
+        ("HUB_RATELIMIT_STORAGE", "127.0.0.1:6379"),
+        ("HUB_VAPID_SUBJECT", "ungehub@example.org"),
+    ],
+)
+def test_a_setting_of_the_wrong_form_is_refused_in_one_line_before_anything_uses_it(tmp_path, setting, value):
+    with pytest.raises(ConfigError) as caught:
+        load(tmp_path, {setting: value})
+    (line,) = caught.value.problems
+    assert line.startswith(setting) and "Wz81-hidden-Qx" not in line
+
+
+def _broken_environment(tmp_path) -> dict[str, str]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    return {
+        **environ,
+        "HUB_DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}",
+        "HUB_ENV": "prod",
+        "HUB_PROXY_HOPS": "one",
+    }
+
+
+BIN = Path(sys.executable).parent
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        pytest.param([BIN / "flask", "--app", "hub", "run", "--port", "0"], id="flask-run"),
+        pytest.param([BIN / "flask", "--app", "hub", "migrate"], id="flask-migrate"),
+        pytest.param([BIN / "flask", "--app", "hub", "scheduler"], id="scheduler"),
+        pytest.param([BIN / "alembic", "upgrade", "head"], id="alembic"),
+        pytest.param([BIN / "gunicorn", "--bind", "127.0.0.1:0", "--workers", "1", "hub:create_app()"], id="gunicorn"),
+    ],
+)
+def test_every_way_of_starting_stops_with_one_line_per_problem_and_no_traceback(tmp_path, command):
+    """make run migrates with alembic and serves with flask run; production runs gunicorn and the scheduler."""
+    result = subprocess.run(
+        [str(part) for part in command],
+        cwd=ROOT,
+        env=_broken_environment(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 4, result.stderr
+    assert "Traceback" not in result.stderr
+    told = [line for line in result.stderr.splitlines() if line.startswith("Ungehub cannot start: ")]
+    assert [line.split()[3] for line in told] == ["HUB_PROXY_HOPS", "HUB_ENV"], result.stderr
+    assert not (tmp_path / "x.sqlite3").exists()  # nothing ran
