@@ -11,7 +11,7 @@ COMPILED := $(CATALOGS:.po=.mo)
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test bench install install-test lock migrate demo vapid scheduler translations compile-translations clean
+.PHONY: run test bench install install-test lock wheel migrate demo vapid scheduler translations compile-translations clean
 
 # The scheduler runs beside the web server, as in production (reminders, push, housekeeping);
 # it stops when the server does.
@@ -63,6 +63,12 @@ lock: install-test
 	$(PIP_COMPILE) -c requirements/build.txt -o requirements/runtime.txt pyproject.toml
 	$(PIP_COMPILE) -c requirements/build.txt -c requirements/runtime.txt --extra test -o requirements/test.txt pyproject.toml
 
+# The app as one file for a server (dist/ungehub-*.whl): templates, static files, compiled
+# translations and migrations inside; install it with the runtime lock (README, Production).
+wheel: install
+	rm -rf build dist
+	$(PIP) wheel --quiet --no-deps --no-build-isolation --wheel-dir dist .
+
 migrate: install
 	$(BIN)/alembic upgrade head
 
@@ -86,4 +92,4 @@ hub/translations/%/LC_MESSAGES/messages.mo: hub/translations/%/LC_MESSAGES/messa
 	$(BIN)/pybabel compile --statistics -d hub/translations -l $*
 
 clean:
-	rm -rf $(VENV) instance/*.sqlite3* .pytest_cache
+	rm -rf $(VENV) instance/*.sqlite3* .pytest_cache build dist
