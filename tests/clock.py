@@ -1,18 +1,24 @@
-"""The tests' clock: a test that depends on the date or the time of day runs on a frozen clock,
-and again at the moments where days and summer time turn over.
+"""The tests' clock: no in-process test reads the real date, and a test that depends on the date
+or the time of day is also run where days and summer time turn over.
 
-- `@pytest.mark.clock` (or `pytestmark = pytest.mark.clock` for a module) marks such a test;
-  asking for the `clock` fixture marks it too. It runs with time stopped (time-machine,
-  `tick=False`) at `DEFAULT`, a summer Wednesday afternoon, on both databases, and once more
-  at each moment of `EDGES` on SQLite (the hub's date arithmetic is Python, not SQL), as
-  `test_x[sqlite-before-midnight]`, and so on. `clock` is the traveller:
+- Every test whose app runs in this process starts at `DEFAULT`, a summer Wednesday afternoon,
+  and its clock runs on from there (time-machine, `tick=True`): a run on any day, at any hour,
+  sees the same dates.
+- `@pytest.mark.clock` (or `pytestmark = pytest.mark.clock` for a module) marks a test whose
+  outcome depends on the date or the time of day; asking for the `clock` fixture marks it too.
+  Its clock stands still (`tick=False`) at `DEFAULT` on both databases, and the test runs once
+  more at each moment of `EDGES` on SQLite (the hub's date arithmetic is Python, not SQL), as
+  `test_x[sqlite-before-midnight]` and so on. `clock` is the traveller:
   `clock.shift(timedelta(hours=1))`, `clock.move_to(...)`.
-- `HUB_TEST_NOW` runs every in-process test at one moment instead, marked or not:
-  `HUB_TEST_NOW=after-midnight make test`, or an ISO time; without an offset it is the hub's
-  wall time (`2027-03-28T01:59`), with one it is exact (`2026-10-25T02:30+01:00`, the second
-  02:30 of the autumn night).
-- Tests whose app runs in another process (Chromium's servers, gunicorn, the scale-out test)
-  keep the real clock: the server cannot follow a frozen one.
+- `HUB_TEST_NOW` starts every in-process test at one moment instead, marked tests standing still
+  there: `HUB_TEST_NOW=after-midnight make test`, or an ISO time; without an offset it is the
+  hub's wall time (`2027-03-28T01:59`), with one it is exact (`2026-10-25T02:30+01:00`, the
+  second 02:30 of the autumn night).
+- Tests whose app runs in another process (Chromium's servers, gunicorn, schedulers started as
+  processes, the scale-out test) keep the machine's clock: the other process cannot follow a
+  frozen one. Such a test is marked `@pytest.mark.real_clock` unless its marker or fixture says
+  so already (`browser`, `gunicorn_server`). `HUB_TEST_NOW=real` puts every test on the machine's
+  clock, as before the frozen one.
 
 Dates a test computes belong inside the test (or a fixture), never at import: parameters made
 at import see the real day, the app under test the frozen one.
@@ -43,7 +49,7 @@ MOMENTS = {
 EDGES = [name for name in MOMENTS if name != DEFAULT]
 
 # Tests whose server is another process, on the real clock.
-REAL_CLOCK_MARKERS = ("browser",)
+REAL_CLOCK_MARKERS = ("real_clock", "browser")
 REAL_CLOCK_FIXTURES = ("gunicorn_server",)
 REAL_CLOCK_PATHS = ("tests/scaleout/",)
 
@@ -60,13 +66,18 @@ def parse_moment(value: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=HUB_TZ)
 
 
-EVERYWHERE = parse_moment(os.environ["HUB_TEST_NOW"]) if os.environ.get("HUB_TEST_NOW") else None
+NOW = os.environ.get("HUB_TEST_NOW", "")
+REAL = NOW == "real"
+EVERYWHERE = parse_moment(NOW) if NOW and not REAL else None
 
 
 def pytest_configure(config):
     config.addinivalue_line(
         "markers",
         "clock: depends on the date or the time of day; runs on a frozen clock, also at midnight and on DST days",
+    )
+    config.addinivalue_line(
+        "markers", "real_clock: runs the app in another process, so keeps the machine's clock (tests/clock.py)"
     )
 
 
@@ -84,7 +95,7 @@ def _on_real_clock(item) -> bool:
 
 
 def pytest_generate_tests(metafunc):
-    if EVERYWHERE is not None or not (_on_clock(metafunc.definition) or "clock" in metafunc.fixturenames):
+    if REAL or EVERYWHERE is not None or not (_on_clock(metafunc.definition) or "clock" in metafunc.fixturenames):
         return
     metafunc.fixturenames.append("clock_moment")
     metafunc.parametrize("clock_moment", [DEFAULT, *EDGES], indirect=True)
@@ -110,19 +121,24 @@ def clock_moment(request) -> str:
 @pytest.fixture
 def clock(request):
     """The clock stopped at this test's moment; the traveller moves it (`clock.shift(...)`)."""
-    if EVERYWHERE is not None:
-        moment = EVERYWHERE
-    else:
-        moment = MOMENTS[request.getfixturevalue("clock_moment")]
-    # Travel to the UTC instant: a ZoneInfo destination would also change the process's local zone.
-    with time_machine.travel(moment.astimezone(UTC), tick=False) as traveller:
+    moment = EVERYWHERE or MOMENTS[request.getfixturevalue("clock_moment")]
+    with _travel(moment, tick=False) as traveller:
         yield traveller
 
 
+def _travel(moment: datetime, *, tick: bool):
+    # To the UTC instant: a ZoneInfo destination would also change the process's local zone.
+    return time_machine.travel(moment.astimezone(UTC), tick=tick)
+
+
 @pytest.fixture(autouse=True)
-def _frozen_clock(request):
-    """Freezes the marked tests, and every in-process test when HUB_TEST_NOW is set."""
-    if not hasattr(request.node, "fixturenames") or _on_real_clock(request.node):
-        return
-    if EVERYWHERE is not None or "clock_moment" in request.fixturenames:
+def _test_clock(request):
+    """Marked tests on the stopped `clock`; every other in-process test from the same moment on."""
+    if REAL or _on_real_clock(request.node):
+        yield
+    elif "clock_moment" in request.fixturenames or (EVERYWHERE and _on_clock(request.node)):
         request.getfixturevalue("clock")
+        yield
+    else:
+        with _travel(EVERYWHERE or MOMENTS[DEFAULT], tick=True):
+            yield

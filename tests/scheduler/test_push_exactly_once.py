@@ -16,6 +16,7 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from py_vapid import Vapid02
 from sqlmodel import Session, select
 
@@ -128,6 +129,7 @@ def logs(tmp_path: Path) -> str:
     return "\n".join(parts)
 
 
+@pytest.mark.real_clock  # the schedulers are processes of their own, on the machine's clock
 def test_two_schedulers_push_each_notification_once_and_take_over(app, db_url, tmp_path):
     key = vapid.public_key(Vapid02.from_pem(TEST_VAPID_PEM))
     with PushEndpoint(expected_public_key=key) as service:

@@ -10,6 +10,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 import time_machine
 from sqlmodel import select
 
@@ -88,6 +89,7 @@ def _wait_for(predicate, seconds: float):
     return predicate()
 
 
+@pytest.mark.real_clock  # the schedulers are processes of their own, on the machine's clock
 def test_two_scheduler_processes_one_leader_and_a_takeover(app, db_url, tmp_path):
     """Started twice, one process leads; when it dies, the other takes over."""
     first = _start_scheduler(db_url, tmp_path / "first.log")
