@@ -12,7 +12,7 @@ or the time of day is also run where days and summer time turn over.
   `clock.shift(timedelta(hours=1))`, `clock.move_to(...)`.
 - `HUB_TEST_NOW` starts every in-process test at one moment instead, marked tests standing still
   there: `HUB_TEST_NOW=after-midnight make test`, or an ISO time; without an offset it is the
-  hub's wall time (`2027-03-28T01:59`), with one it is exact (`2026-10-25T02:30+01:00`, the
+  hub's wall time (`2027-03-28T01:59`), with one it is exact (`2027-10-31T02:30+01:00`, the
   second 02:30 of the autumn night).
 - Tests whose app runs in another process (Chromium's servers, gunicorn, schedulers started as
   processes, the scale-out test) keep the machine's clock: the other process cannot follow a
@@ -37,21 +37,21 @@ HUB_TZ = ZoneInfo("Europe/Copenhagen")
 
 DEFAULT = "afternoon"
 MOMENTS = {
-    DEFAULT: datetime(2026, 6, 10, 14, 0, tzinfo=HUB_TZ),  # a Wednesday in summer time
+    DEFAULT: datetime(2027, 6, 9, 14, 0, tzinfo=HUB_TZ),  # a Wednesday in summer time, after the release
     # Sunday night to Monday morning, February to March: the day, the week and the month turn.
     "before-midnight": datetime(2027, 2, 28, 23, 59, tzinfo=HUB_TZ),
     "after-midnight": datetime(2027, 3, 1, 0, 1, tzinfo=HUB_TZ),
     # The last Sunday of March: 02:00 becomes 03:00, the day has 23 hours and 02:30 never happens.
     "spring-forward": datetime(2027, 3, 28, 3, 1, tzinfo=HUB_TZ),
     # The last Sunday of October: 03:00 becomes 02:00, the day has 25 hours; this is the second 02:30.
-    "fall-back": datetime(2026, 10, 25, 2, 30, fold=1, tzinfo=HUB_TZ),
+    "fall-back": datetime(2027, 10, 31, 2, 30, fold=1, tzinfo=HUB_TZ),
 }
 EDGES = [name for name in MOMENTS if name != DEFAULT]
 
 # Tests whose server is another process, on the real clock.
 REAL_CLOCK_MARKERS = ("real_clock", "browser")
-REAL_CLOCK_FIXTURES = ("gunicorn_server",)
-REAL_CLOCK_PATHS = ("tests/scaleout/",)
+REAL_CLOCK_FIXTURES = ("gunicorn_server", "web")  # web: test_log_privacy.py's gunicorn and scheduler
+REAL_CLOCK_PATHS = ("tests/scaleout/", "tests/ops/")  # installs, outages, backups: processes of their own
 
 
 def parse_moment(value: str) -> datetime:
