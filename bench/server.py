@@ -50,6 +50,9 @@ class Server:
             **{k: v for k, v in os.environ.items() if not k.startswith("HUB_")},
             "HUB_DATABASE_URL": self.database_url,
             "HUB_SECRET_KEY": data.SECRET_KEY,
+            # As behind deploy/nginx.conf, which the page weight goes through (bench/weight.py); the
+            # load is sent straight here, and without X-Forwarded-* headers this changes nothing.
+            "HUB_PROXY_HOPS": "1",
         }
         gunicorn = Path(sys.executable).parent / "gunicorn"
         self._process = subprocess.Popen(

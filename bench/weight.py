@@ -1,16 +1,17 @@
 """Page weight: what a phone downloads for each main page, on a first visit and on a repeat visit.
 
 How it is measured:
+- Through production's proxy: Debian's nginx with deploy/nginx.conf (bench/nginx.py) stands in
+  front of the app, so text comes gzipped by nginx, static files come from disk with nginx's
+  caching headers (a year for versioned URLs), and pages and fragments from the app through it.
 - Chromium (through Playwright, phone-sized, as the browser tests launch it) loads each page
-  through a small recording proxy of our own in front of the app. The proxy sees every request
+  through a small recording proxy of our own in front of nginx. The recorder sees every request
   that really leaves the browser: the page, its CSS, JS, manifest and icons, what the scripts
   fetch, the service worker script and everything the service worker fetches when it installs.
-  Whatever the browser's cache or the service worker answers never reaches the proxy, so the
-  repeat visit counts only what goes over the wire.
-- Compressed: the app and gunicorn do not compress (nothing in hub/ does, and the README's
-  production section puts a proxy in front). So each body is counted as that proxy would send
-  it: gzip at level 6 for text (HTML, CSS, JS, JSON, the manifest, SVG), as is for images (PNG
-  is compressed already). Headers are not counted in the figures; the details keep them.
+  Whatever the browser's cache or the service worker answers never reaches it, so the repeat
+  visit counts only what goes over the wire.
+- Each body is counted as nginx sent it (compressed or not); headers are not counted in the
+  figures, the details keep them and each body's size before compression.
 - First load: a fresh browser context (empty cache, no service worker) with the person's
   session cookie opens the page and waits until the network has been quiet for a moment, so
   the service worker's install (its precache of the shell assets and the offline and help
@@ -31,22 +32,22 @@ import http.client
 import http.server
 import os
 import shutil
+import ssl
+import tempfile
 import threading
 import time
+import zlib
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import urlsplit
 
-import requests
-
+from bench.nginx import Nginx, nginx_path
 from bench.report import row
 
 KIB = 1024
 FIRST_LOAD_KIB = 100
 REPEAT_KIB = 15
 FRAGMENT_KIB = 10
-GZIP_LEVEL = 6
 PHONE = {"width": 390, "height": 844}
 CHROMIUM_ARGS = [  # as tests/browser/conftest.py launches it
     "--no-sandbox",
@@ -55,28 +56,40 @@ CHROMIUM_ARGS = [  # as tests/browser/conftest.py launches it
     "--disable-component-update",
     "--disable-sync",
 ]
-COMPRESSIBLE = ("text/", "application/javascript", "application/json", "application/manifest+json", "image/svg+xml")
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-connection"}
 QUIET_SECONDS = 1.0  # no request in flight for this long: the page and its service worker are done
 SETTLE_TIMEOUT = 20.0
 
 
-def compressed_size(body: bytes, content_type: str) -> int:
-    """The bytes a gzip proxy would send for this body (level 6 for text, as is otherwise)."""
-    if body and content_type.split(";")[0].strip().lower().startswith(COMPRESSIBLE):
-        return len(gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0))
+def uncompressed_size(body: bytes, encoding: str) -> int:
+    """The size of a body before nginx compressed it."""
+    if body and encoding.strip().lower() == "gzip":
+        return len(gzip.decompress(body))
+    if body and encoding.strip().lower() == "deflate":
+        return len(zlib.decompress(body))
     return len(body)
+
+
+def fetch(proxy: Nginx, method: str, path: str, headers: dict[str, str], body: bytes | None = None):
+    """One request to nginx over https, its answer's body as it came over the wire (not unpacked)."""
+    context = ssl.create_default_context(cafile=str(proxy.certificate))
+    connection = http.client.HTTPSConnection("127.0.0.1", proxy.https_port, context=context, timeout=30)
+    try:
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.getheaders(), response.read()
+    finally:
+        connection.close()
 
 
 # --- the recording proxy -------------------------------------------------------------------------
 
 
 class Recorder:
-    """A proxy on 127.0.0.1 forwarding to the app and noting every response it passes on."""
+    """A proxy on 127.0.0.1 forwarding to nginx and noting every response it passes on."""
 
-    def __init__(self, upstream: str) -> None:
-        parts = urlsplit(upstream)
-        self.upstream = (parts.hostname, parts.port or 80)
+    def __init__(self, upstream: Nginx) -> None:
+        self.upstream = upstream
         self.lock = threading.Lock()
         self.log: list[dict] = []
         self.phase = "idle"
@@ -146,15 +159,10 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
         try:
             length = int(self.headers.get("Content-Length") or 0)
             request_body = self.rfile.read(length) if length else None
-            forwarded = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP | {"accept-encoding"}}
-            upstream = http.client.HTTPConnection(*recorder.upstream, timeout=30)
-            try:
-                upstream.request(self.command, self.path, body=request_body, headers=forwarded)
-                response = upstream.getresponse()
-                status, body = response.status, response.read()
-                headers = [(k, v) for k, v in response.getheaders() if k.lower() not in HOP_BY_HOP | {"content-length"}]
-            finally:
-                upstream.close()
+            # Accept-Encoding goes along: nginx compresses as it would for the phone.
+            forwarded = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
+            status, answer, body = fetch(recorder.upstream, self.command, self.path, forwarded, request_body)
+            headers = [(k, v) for k, v in answer if k.lower() not in HOP_BY_HOP | {"content-length"}]
             self.send_response(status)
             for name, value in headers:
                 self.send_header(name, value)
@@ -163,7 +171,7 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
             if self.command != "HEAD":
                 self.wfile.write(body)
         finally:
-            content_type = dict((k.lower(), v) for k, v in headers).get("content-type", "")
+            named = {k.lower(): v for k, v in headers}
             recorder._finished(
                 {
                     "phase": phase,
@@ -171,9 +179,11 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
                     "path": self.path,
                     "status": status,
                     "dest": self.headers.get("Sec-Fetch-Dest", ""),
-                    "type": content_type.split(";")[0],
-                    "bytes": len(body),
-                    "compressed": compressed_size(body, content_type),
+                    "type": named.get("content-type", "").split(";")[0],
+                    "encoding": named.get("content-encoding", ""),
+                    "cache_control": named.get("cache-control", ""),
+                    "bytes": uncompressed_size(body, named.get("content-encoding", "")),
+                    "compressed": len(body),  # as nginx sent it
                     "header_bytes": sum(len(k) + len(v) + 4 for k, v in headers) + 17,
                 }
             )
@@ -270,16 +280,18 @@ def _by_dest(entries: list[dict]) -> dict[str, float]:
 # --- fragments -----------------------------------------------------------------------------------
 
 
-def _fragment(base_url: str, jar: dict[str, str], path: str) -> dict:
-    response = requests.get(
-        base_url + path, cookies=jar, headers={"HX-Request": "true"}, timeout=30, allow_redirects=False
-    )
-    content_type = response.headers.get("Content-Type", "")
-    return {
-        "status": response.status_code,
-        "bytes": len(response.content),
-        "compressed": compressed_size(response.content, content_type),
+def _fragment(proxy: Nginx, jar: dict[str, str], path: str) -> dict:
+    """One htmx request through nginx, as a phone's browser sends it (gzip accepted)."""
+    cookie = "; ".join(f"{name}={value}" for name, value in jar.items())
+    headers = {
+        "HX-Request": "true",
+        "Accept-Encoding": "gzip",
+        "Cookie": cookie,
+        "Host": f"127.0.0.1:{proxy.https_port}",
     }
+    status, answer, body = fetch(proxy, "GET", path, headers)
+    encoding = dict((k.lower(), v) for k, v in answer).get("content-encoding", "")
+    return {"status": status, "encoding": encoding, "bytes": uncompressed_size(body, encoding), "compressed": len(body)}
 
 
 # --- the section ---------------------------------------------------------------------------------
@@ -300,20 +312,15 @@ def run(
     executable = chromium_path()
     if executable is None:
         raise RuntimeError("Chromium is not installed (apt-get install chromium, or set HUB_CHROMIUM)")
+    if nginx_path() is None:
+        raise RuntimeError("nginx is not installed (apt-get install nginx): the page weight is measured through it")
     rows, notes, details = [], [], {"pages": {}, "fragments": {}}
-    # Playwright's sync API will not start on a thread where an event loop already runs (a test
-    # session's own browser, say); a thread of its own has none.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="page-weight") as pool:
-        pool.submit(_weigh_pages, base_url, cookies, pages, executable, rows, notes, details).result()
-    for name, (role, path) in fragments.items():
-        fragment = _fragment(base_url, cookies[role], path)
-        rows.append(_row(name, "htmx fragment", round(fragment["compressed"] / KIB, 1), FRAGMENT_KIB))
-        details["fragments"][name] = {"path": path, "role": role, **fragment}
-        if fragment["status"] != 200:
-            notes.append(f"{name}: {path} answered {fragment['status']} to an htmx request, not 200.")
+    with tempfile.TemporaryDirectory(prefix="ungehub-bench-nginx-") as folder:
+        with Nginx(base_url.removeprefix("http://"), Path(folder)) as proxy:
+            _weigh(proxy, cookies, pages, fragments, executable, rows, notes, details)
     notes[:0] = [
-        "Compressed as the production proxy would send it: nothing in the app compresses, so each body is "
-        f"gzipped at level {GZIP_LEVEL} (text) or counted as is (images); headers are not counted.",
+        "Through nginx with deploy/nginx.conf, as production serves it: each body counted as nginx sent it "
+        "(text gzipped, images as they are, static files with its caching headers); headers are not counted.",
         "First load: an empty cache, the page and everything it and its service worker's install fetch "
         "(and the web app manifest, which a phone fetches and headless Chromium does not). "
         "Repeat visit: the same page again with the cache and the service worker in place.",
@@ -321,8 +328,21 @@ def run(
     return {"name": "weight", "title": "Page weight", "rows": rows, "notes": notes, "details": details}
 
 
+def _weigh(proxy: Nginx, cookies, pages, fragments, executable: str, rows, notes, details) -> None:
+    # Playwright's sync API will not start on a thread where an event loop already runs (a test
+    # session's own browser, say); a thread of its own has none.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="page-weight") as pool:
+        pool.submit(_weigh_pages, proxy, cookies, pages, executable, rows, notes, details).result()
+    for name, (role, path) in fragments.items():
+        fragment = _fragment(proxy, cookies[role], path)
+        rows.append(_row(name, "htmx fragment", round(fragment["compressed"] / KIB, 1), FRAGMENT_KIB))
+        details["fragments"][name] = {"path": path, "role": role, **fragment}
+        if fragment["status"] != 200:
+            notes.append(f"{name}: {path} answered {fragment['status']} to an htmx request, not 200.")
+
+
 def _weigh_pages(
-    base_url: str,
+    proxy: Nginx,
     cookies: dict[str, dict[str, str]],
     pages: dict[str, tuple[str, str]],
     executable: str,
@@ -333,7 +353,7 @@ def _weigh_pages(
     """Each page's first and repeat visit in Chromium, added to rows, notes and details."""
     from playwright.sync_api import sync_playwright
 
-    with Recorder(base_url) as recorder, sync_playwright() as playwright:
+    with Recorder(proxy) as recorder, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         try:
             for name, (role, path) in pages.items():

@@ -2,15 +2,16 @@
 sections of the agreed shape, with numbers where numbers belong.
 
 No figure is held to its target here: performance belongs in `make bench`. Page weight and
-Lighthouse need Chromium (and Lighthouse npm and the network, the first time): without them the
-tests are skipped locally and fail in CI (HUB_REQUIRE_BROWSER=1, CI=true). They measure pages,
-not the database, so they run on SQLite only; the sweep runs on every backend.
+Lighthouse need Chromium (and Lighthouse npm and the network, the first time), the page weight
+also nginx: without them the tests are skipped locally and fail in CI (HUB_REQUIRE_BROWSER=1,
+CI=true). They measure pages, not the database, so they run on SQLite only; the sweep runs on every backend.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import gzip
 import os
 import re
 import shutil
@@ -24,6 +25,7 @@ from sqlmodel import SQLModel
 from werkzeug.serving import make_server
 
 from bench import lighthouse, sweep, weight
+from bench.nginx import nginx_path
 from hub import create_app
 from hub.accounts.models import User
 from hub.db import job_session
@@ -60,6 +62,13 @@ def chromium():
         _unavailable(f"Playwright cannot be imported ({error!r})", "HUB_REQUIRE_BROWSER")
     if weight.chromium_path() is None:
         _unavailable("Chromium is not installed (apt-get install chromium)", "HUB_REQUIRE_BROWSER")
+
+
+@pytest.fixture
+def nginx():
+    """The page weight is measured through deploy/nginx.conf on Debian's nginx."""
+    if nginx_path() is None:
+        _unavailable("nginx is not installed (apt-get install nginx)", "CI")
 
 
 # --- a tiny hub, served over HTTP ----------------------------------------------------------------
@@ -114,7 +123,7 @@ def cookies(hub_url):
 # --- page weight ---------------------------------------------------------------------------------
 
 
-def test_page_weight_counts_first_and_repeat_loads_and_fragments(chromium, hub_url, cookies):
+def test_page_weight_counts_first_and_repeat_loads_and_fragments(chromium, nginx, hub_url, cookies):
     pages = {"young home": ("young", "/"), "staff home": ("staff", "/")}
     fragments = {"young home, htmx": ("young", "/")}
 
@@ -139,10 +148,16 @@ def test_page_weight_counts_first_and_repeat_loads_and_fragments(chromium, hub_u
         assert path in repeat and not [p for p in repeat if p.startswith("/static/")], repeat
         first = [r["path"].split("?")[0] for r in page["requests"] if r["phase"].endswith(":first")]
         assert {"/static/css/app.css", "/sw.js", "/manifest.webmanifest"} <= set(first)
-    assert section["details"]["fragments"]["young home, htmx"]["status"] == 200
+        # As nginx sent them: the page and the CSS gzipped, the CSS from disk with a year's caching.
+        sent = {r["path"].split("?")[0]: r for r in page["requests"] if r["phase"].endswith(":first")}
+        css = sent["/static/css/app.css"]
+        assert css["encoding"] == "gzip" and css["cache_control"] == "public, max-age=31536000, immutable"
+        assert css["compressed"] < css["bytes"] / 2 and sent[path]["encoding"] == "gzip"
+    fragment = section["details"]["fragments"]["young home, htmx"]
+    assert fragment["status"] == 200 and fragment["encoding"] == "gzip" and fragment["compressed"] < fragment["bytes"]
 
 
-def test_page_weight_runs_beside_a_browser_the_test_session_already_holds(chromium, hub_url, cookies):
+def test_page_weight_runs_beside_a_browser_the_test_session_already_holds(chromium, nginx, hub_url, cookies):
     # The browser tests keep one Playwright open for the whole session, on this thread; the
     # benchmark must still weigh pages when it runs after them in the same pytest run. Run alone,
     # this test opens one itself.
@@ -166,11 +181,11 @@ def test_page_weight_runs_beside_a_browser_the_test_session_already_holds(chromi
     ]
 
 
-def test_a_compressed_size_is_what_gzip_sends_for_text_and_the_bytes_for_images():
+def test_a_body_is_counted_as_sent_and_also_unpacked():
     text = b"<p>Hej</p>" * 500
-    assert weight.compressed_size(text, "text/html; charset=utf-8") < len(text) / 10
-    assert weight.compressed_size(text, "image/png") == len(text)
-    assert weight.compressed_size(b"", "text/css") == 0
+    assert weight.uncompressed_size(gzip.compress(text), "gzip") == len(text)
+    assert weight.uncompressed_size(text, "") == len(text)
+    assert weight.uncompressed_size(b"", "gzip") == 0
 
 
 # --- Lighthouse ----------------------------------------------------------------------------------
