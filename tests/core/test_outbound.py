@@ -12,6 +12,7 @@ import threading
 
 import pytest
 import requests
+import time_machine
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -77,7 +78,8 @@ def test_loopback_only_by_name_and_never_a_private_address():
 
 def _certificate(tmp_path, name: str):
     """A CA the test trusts, and a server certificate it signed for `name`; (ca path, server context)."""
-    now = datetime.datetime.now(datetime.UTC)
+    # OpenSSL checks the certificate against the machine's clock, not the tests' frozen one.
+    now = time_machine.escape_hatch.datetime.datetime.now(datetime.UTC)
     ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test CA")])
     ca = (
