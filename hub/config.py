@@ -247,9 +247,11 @@ def load(instance_path: Path, environ=None) -> dict:
         # Tests and benchmarks only, refused in production: the extra hosts above may be reached over
         # http on the loopback address, where the local push service of the tests listens.
         "PUSH_ALLOW_LOOPBACK": env.flag("PUSH_ALLOW_LOOPBACK", False),
-        # How often the scheduler sweeps the push outbox and looks for "starts soon" reminders, in
-        # seconds (read by hub/scheduler/runner.py at import; checked here so a bad value is one line).
+        # How often the scheduler sweeps the push and mail outboxes and looks for "starts soon"
+        # reminders, in seconds (read by hub/scheduler/runner.py at import; checked here so a bad
+        # value is one line).
         "PUSH_SWEEP_SECONDS": env.number("PUSH_SWEEP_SECONDS", 5, low=1, high=3600),
+        "MAIL_SWEEP_SECONDS": env.number("MAIL_SWEEP_SECONDS", 5, low=1, high=3600),
         "REMINDER_SWEEP_SECONDS": env.number("REMINDER_SWEEP_SECONDS", 300, low=1, high=24 * 3600),
         # A test push is sent from the web process at once rather than at the next sweep.
         "PUSH_SEND_NOW": env.flag("PUSH_SEND_NOW", True),
