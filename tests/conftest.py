@@ -19,11 +19,13 @@ from sqlmodel import SQLModel
 import hub.models  # noqa: F401
 from hub import create_app
 from hub.db import job_session
+from tests import route_cache
 from tests.factories import DEFAULT_PASSWORD, TEST_TOTP_SECRET, make_user
 
 # The frozen clock of the date-dependent tests (`@pytest.mark.clock`) and HUB_TEST_NOW: tests/clock.py.
 pytest_plugins = ["tests.clock"]
 
+route_cache.install()  # a fresh app per test, without compiling its URL builders again
 PG_URL = os.environ.get("HUB_TEST_DATABASE_URL")
 REDIS = ("127.0.0.1", 6379)  # the machine's Redis, which CI has
 
