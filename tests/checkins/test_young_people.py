@@ -314,6 +314,7 @@ def test_a_shared_empty_note_is_not_a_shared_note(world, circle_world):
 # --- the adult home ---------------------------------------------------------------------------------
 
 
+@pytest.mark.clock
 def test_the_adult_home_says_who_is_due(frozen, world, as_user):
     with world() as s:
         me = make_user(s, is_mentor=True)

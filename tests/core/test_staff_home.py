@@ -231,6 +231,7 @@ def test_urgent_comes_first(shift, client, login_as):
     assert waiting.index("Nora Lund") < waiting.index("Liam Holm") < waiting.index("Mia Friis")
 
 
+@pytest.mark.clock
 def test_the_wait_starts_at_the_first_unanswered_words(world, frozen):
     """An answer resets the clock, the young person's next words start it, an internal note does not stop it."""
     with world() as s:
@@ -268,6 +269,7 @@ def test_the_wait_starts_at_the_first_unanswered_words(world, frozen):
     assert [row.waited for row in inbox.waiting] == [timedelta(hours=2)]
 
 
+@pytest.mark.clock
 def test_klip_need_a_lot_running_out_in_the_window_with_something_left(world, frozen):
     with world() as s:
         person = young(s, "Kira Klip")

@@ -109,6 +109,7 @@ def test_a_partner_account_guessing_codes_is_stopped_at_ten_wrong_codes_an_hour(
     assert use(door, code_of(voucher)).status_code == 303
 
 
+@pytest.mark.clock
 def test_thirty_wrong_codes_a_day_stop_an_account_until_the_next_day(app, world, make, shop, clock):
     door, _account = partner_client(app, make, shop["bloc"])
     voucher = buy(world, shop)

@@ -75,6 +75,7 @@ def buy(world, person, offer, key="tap") -> Voucher:
 # --- who has what ---------------------------------------------------------------------------
 
 
+@pytest.mark.clock
 def test_overview_shows_balance_available_and_what_runs_out_soon(world, client, login_as, young):
     with world() as s:
         other = make_user(s, is_young=True, name="Sara Jensen")
@@ -171,6 +172,7 @@ def grant(client, person, **fields):
     return client.post(f"/staff/klip/people/{person.id}/grant", data=data)
 
 
+@pytest.mark.clock
 def test_grant_with_an_expiry_at_the_end_of_the_day_in_aarhus(world, client, login_as, young):
     staff = login_as("staff")
     day = (utcnow() + timedelta(days=40)).astimezone(AARHUS).date()
@@ -400,6 +402,7 @@ def allotment(client, **fields):
     return client.post("/staff/klip/allotments", data=data)
 
 
+@pytest.mark.clock
 def test_create_pause_and_resume_a_monthly_grant(world, client, login_as, young):
     staff = login_as("staff")
     assert allotment(client).status_code == 303
@@ -549,6 +552,7 @@ def test_partners_have_unique_names_and_real_websites(world, client, login_as, s
 # --- numbers ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.clock
 def test_stats_page_and_csv_count_klip_per_month_and_category(world, client, login_as, young, shop):
     climbing = buy(world, young, shop["climbing"], key="a")  # 2 klip, sport
     buy(world, young, shop["cinema"], key="b")  # 1 klip, culture

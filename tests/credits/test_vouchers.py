@@ -133,6 +133,7 @@ def test_monthly_allotment_is_granted_once_a_month(world):
         assert s.exec(select(func.count()).select_from(AllotmentRun)).one() == 2
 
 
+@pytest.mark.clock
 def test_demo_catalogue_and_balances(app):
     from hub import demo
     from hub.accounts.models import User

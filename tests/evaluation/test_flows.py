@@ -173,6 +173,7 @@ def test_the_services_say_no_to_anyone_but_staff(world):
 # --- who is due -------------------------------------------------------------------------------------------
 
 
+@pytest.mark.clock
 def test_staff_see_who_is_due_a_status_record(world, staff):
     _louise, client = staff
     now = utcnow()

@@ -109,6 +109,7 @@ def _this_month_and_last(now):
     return local, (local.replace(day=1) - timedelta(days=1)).replace(day=15, hour=12)
 
 
+@pytest.mark.clock
 def test_participation_hides_a_month_with_fewer_than_five_people(world, staff_client):
     now = utcnow()
     this_month, last_month = _this_month_and_last(now)
@@ -197,6 +198,7 @@ def test_every_chart_has_a_title_a_description_and_a_table_with_the_same_numbers
     assert primary["Caseworker"] == ["6", "6"]
 
 
+@pytest.mark.clock
 def test_status_over_time_hides_a_round_with_fewer_than_five_people(world):
     now = utcnow()
     with world() as s:

@@ -105,6 +105,7 @@ def test_unanswered_offer_expires_and_passes_on(world):
         assert error.value.code == "no_offer"
 
 
+@pytest.mark.clock
 def test_offers_get_shorter_close_to_the_event_and_stop_at_the_start(world):
     start = utcnow() + timedelta(hours=3)
     with world() as s:
@@ -139,6 +140,7 @@ def test_no_offers_after_the_event_started(world):
             assert states == {a.id: "confirmed", b.id: "expired"}
 
 
+@pytest.mark.clock
 def test_booking_closes_at_the_cutoff(world):
     with world() as s:
         event = make_event(s, starts_at=utcnow() + timedelta(hours=1), cutoff_hours=2)

@@ -89,6 +89,7 @@ def body_of(response) -> str:
 # --- planning ---------------------------------------------------------------------------------
 
 
+@pytest.mark.clock
 def test_staff_plan_an_event_in_aarhus_time(world, client, login_as):
     login_as("staff")
     form = event_form()
@@ -182,6 +183,7 @@ def test_every_wrong_field_says_so_at_once(client, login_as):
     assert body.count('aria-invalid="true"') == 4
 
 
+@pytest.mark.clock
 def test_weekly_series_keeps_the_local_time(world, client, login_as):
     login_as("staff")
     assert client.post("/staff/events/new", data=event_form(repeat_weeks="3")).status_code == 303
@@ -193,12 +195,14 @@ def test_weekly_series_keeps_the_local_time(world, client, login_as):
     assert [(b.date() - a.date()).days for a, b in zip(local_starts, local_starts[1:], strict=False)] == [7, 7, 7]
 
 
+@pytest.mark.clock
 def test_series_across_the_summer_time_change_stays_at_17():
     winter = datetime(2025, 3, 20, 17, 0, tzinfo=AARHUS)
     moved = manage._same_local_time(winter, 2, AARHUS)
     assert moved.astimezone(AARHUS).hour == 17 and moved - winter == timedelta(weeks=2, hours=-1)
 
 
+@pytest.mark.clock
 def test_duplicate_prefills_the_form_a_week_later(world, client, login_as):
     with world() as s:
         event = make_event(s, title="Yoga", starts_at=in_days(2).astimezone(UTC))
@@ -283,6 +287,7 @@ def test_capacity_cannot_go_below_the_people_booked(world, client, login_as):
     assert client.post(f"/staff/events/{event.id}/edit", data=form_of(event, capacity="2")).status_code == 303
 
 
+@pytest.mark.clock
 def test_a_new_time_is_told_to_everyone_booked(world, client, login_as):
     with world() as s:
         event = make_event(s, capacity=1)
@@ -302,6 +307,7 @@ def test_a_new_time_is_told_to_everyone_booked(world, client, login_as):
         assert s.get(Event, event.id).starts_at == later.replace(second=0, microsecond=0)
 
 
+@pytest.mark.clock
 def test_edit_to_a_past_time_is_refused(world, client, login_as):
     with world() as s:
         event = make_event(s)
@@ -343,6 +349,7 @@ def test_cancel_tells_everyone_and_gives_klip_back(app, world, client, login_as)
     assert client.get(f"/staff/events/{event.id}/cancel").status_code == 409
 
 
+@pytest.mark.clock
 def test_cancel_the_rest_of_a_series(world, client, login_as):
     staff = login_as("staff")
     with world() as s:
@@ -511,6 +518,7 @@ def test_assigned_companion_sees_it_on_their_home(app, world, client, login_as, 
     assert "You are going with Sara to Besøg på Aarhus Tech" in home
 
 
+@pytest.mark.clock
 def test_staff_home_lists_today_or_shows_an_empty_state(world, client, login_as):
     login_as("staff")
     assert "No events today or tomorrow." in body_of(client.get("/"))
@@ -543,6 +551,7 @@ def past_event(world):
     return event, people
 
 
+@pytest.mark.clock
 def test_counts_per_event(world, past_event):
     event, people = past_event
     with world() as s:
@@ -551,6 +560,7 @@ def test_counts_per_event(world, past_event):
     assert counts.waitlisted == 0
 
 
+@pytest.mark.clock
 def test_monthly_attendance_counts_checked_in_and_anonymous(world, past_event):
     event, _ = past_event
     now = utcnow()
@@ -561,6 +571,7 @@ def test_monthly_attendance_counts_checked_in_and_anonymous(world, past_event):
     assert month.by_category["workshop"] == 5 and month.total == 5
 
 
+@pytest.mark.clock
 def test_a_year_of_months_from_first_to_last():
     since, until = datetime(2025, 12, 1, tzinfo=AARHUS), datetime(2026, 12, 1, tzinfo=AARHUS)
     months = stats._months_between(since, until - timedelta(microseconds=1))

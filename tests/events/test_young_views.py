@@ -474,6 +474,7 @@ def test_an_offer_that_ran_out_leaves_home_and_the_event(world, person):
             assert response.status_code == 200 and "offer-card" not in text(response), path
 
 
+@pytest.mark.clock
 def test_the_reminder_card_is_only_for_a_seat_still_ahead(world, person):
     """'Do you want a reminder?' sits under a seat that is coming, never under a released seat,
     a past event, a cancelled one, or an offer (whose own buttons come first)."""
@@ -502,6 +503,7 @@ def test_the_reminder_card_is_only_for_a_seat_still_ahead(world, person):
 # --- calendar ---
 
 
+@pytest.mark.clock
 def test_one_event_as_a_calendar_file(world, person):
     start = datetime(2030, 5, 2, 15, 30, tzinfo=UTC)
     event = new_event(world, title="Job fair", starts_at=start, ends_at=start + timedelta(hours=3))

@@ -109,6 +109,7 @@ def test_urgent_page_at_night_is_honest_that_the_hub_is_closed(circle_world, as_
     assert 'href="tel:70201201"' in page and 'href="tel:33730000"' not in page  # Headspace is closed
 
 
+@pytest.mark.clock
 def test_urgent_goes_to_the_staff_on_duty_first(world, circle_world, as_user):
     people = circle_world()
     with world() as s:

@@ -51,6 +51,7 @@ def told(world, kind="message_escalated") -> list[int]:
         return sorted(n.user_id for n in s.exec(select(Notification).where(Notification.kind == kind)))
 
 
+@pytest.mark.clock
 def test_nobody_is_told_before_the_minutes_pass(app, world, urgent):
     start, conversation_id, _ = urgent
     assert escalate(app, start + 9 * MINUTE + timedelta(seconds=59)) == 0
@@ -143,6 +144,7 @@ def test_the_minutes_are_configurable(app, world, urgent):
 # --- retention -----------------------------------------------------------------------------------
 
 
+@pytest.mark.clock
 def test_retention_deletes_only_conversations_closed_long_ago(app, world):
     now = utcnow()
     with world() as s:
@@ -175,6 +177,7 @@ def test_retention_deletes_only_conversations_closed_long_ago(app, world):
         assert s.exec(select(AuditEntry).where(AuditEntry.object_id == old)).one().young_id == sara.id
 
 
+@pytest.mark.clock
 def test_the_retention_period_is_configurable(app, world):
     now = utcnow()
     with world() as s:

@@ -278,6 +278,7 @@ def test_a_topic_nobody_handles_goes_to_all_staff(world, people):
         assert notices(s, gone) == []
 
 
+@pytest.mark.clock
 def test_urgent_goes_to_staff_on_duty_first(world, people):
     with world() as s:
         now = utcnow()

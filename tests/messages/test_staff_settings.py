@@ -162,6 +162,7 @@ def test_canned_replies_are_written_changed_and_deleted(client, login_as, world)
 # --- duty -------------------------------------------------------------------------------------------
 
 
+@pytest.mark.clock
 def test_duty_steers_who_hears_of_an_urgent_message_first(client, auth, world):
     with world() as s:
         me, colleague = make_user(s, is_staff=True, name="Vagt Person"), make_user(s, is_staff=True)
@@ -192,6 +193,7 @@ def test_a_wrong_duty_choice_is_422(client, login_as, world, choice):
         assert s.exec(select(DutyShift)).all() == []
 
 
+@pytest.mark.clock
 def test_on_duty_until_closing_time_today(world):
     monday_afternoon = datetime(2026, 11, 23, 14, 0, tzinfo=hours.AARHUS)
     with world() as s:

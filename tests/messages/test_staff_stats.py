@@ -45,6 +45,7 @@ def known_world(s, now):
     s.flush()
 
 
+@pytest.mark.clock
 def test_medians_and_months_on_known_data(world):
     now = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
     with world() as s:

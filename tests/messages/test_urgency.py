@@ -72,6 +72,7 @@ def statement(page: str) -> str:
 # --- who is told: the four states -----------------------------------------------------------------
 
 
+@pytest.mark.clock
 def test_open_with_someone_on_duty_names_them(app, world, hub):
     start = WEDNESDAY_AFTERNOON
     on_duty(world, hub["louise"], start - timedelta(hours=1), start + timedelta(hours=3))
@@ -79,6 +80,7 @@ def test_open_with_someone_on_duty_names_them(app, world, hub):
     assert (route.route, route.on_duty, route.minutes, route.back_at) == (Route.ON_DUTY, ("Louise",), 10, None)
 
 
+@pytest.mark.clock
 def test_open_and_nobody_on_duty_tells_all_staff(app, world, hub):
     on_duty(world, hub["louise"], WEDNESDAY_AFTERNOON - timedelta(hours=3), WEDNESDAY_AFTERNOON - MINUTE)  # ended
     route = route_at(app, world, WEDNESDAY_AFTERNOON)
@@ -90,12 +92,14 @@ def test_closed_and_nobody_on_duty_says_when_it_opens(app, world, hub):
     assert route.route == Route.CLOSED and route.closed and route.back_at == MONDAY_OPENING
 
 
+@pytest.mark.clock
 def test_a_shift_past_closing_time_still_counts(app, world, hub):
     on_duty(world, hub["jonas"], WEDNESDAY_LATE - timedelta(hours=4), WEDNESDAY_LATE + timedelta(hours=1))
     route = route_at(app, world, WEDNESDAY_LATE)
     assert route.route == Route.ON_DUTY and route.on_duty == ("Jonas",)
 
 
+@pytest.mark.clock
 def test_a_disabled_person_on_duty_is_nobody_on_duty(app, world, hub):
     on_duty(world, hub["louise"], WEDNESDAY_AFTERNOON - timedelta(hours=1), WEDNESDAY_AFTERNOON + timedelta(hours=1))
     with world() as s:

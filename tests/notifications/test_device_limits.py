@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlmodel import select
 
 from hub.db import utcnow
@@ -178,6 +179,7 @@ def test_test_pushes_are_limited_per_person_and_the_page_says_so(app, client, lo
         assert len(s.exec(select(Notification).where(Notification.user_id == user.id)).all()) == 5
 
 
+@pytest.mark.clock
 def test_test_pushes_are_limited_per_day_too(app, client, login_as, world, time_machine):
     user = login_as("young")
     [sub_id] = add_devices(world, user.id, 1)

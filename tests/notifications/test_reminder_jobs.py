@@ -100,6 +100,7 @@ def test_two_hours_before_reminder_comes_once(at, evening):
         assert soon.useful_until == START
 
 
+@pytest.mark.clock
 def test_both_reminders_over_a_day_of_runs(at, evening):
     """Every quarter of an hour from before the day before to after the start: exactly two."""
     when = START - 26 * HOUR
@@ -192,6 +193,7 @@ def checkin(at, circle, *, next_on: date | None, on: date = TODAY - timedelta(da
         return add_checkin(s, circle["sara"], circle["peter"], on=on, next_on=next_on).id
 
 
+@pytest.mark.clock
 def test_checkin_reminder_after_eight_in_the_morning_once(at, circle):
     made = checkin(at, circle, next_on=TODAY)
     with at(EIGHT - SECOND) as s:
@@ -206,6 +208,7 @@ def test_checkin_reminder_after_eight_in_the_morning_once(at, circle):
     assert note.url == f"/my-young-people/{circle['sara'].id}"
 
 
+@pytest.mark.clock
 def test_no_checkin_reminder_before_the_day(at, circle):
     checkin(at, circle, next_on=TODAY + timedelta(days=1))
     with at(EIGHT + HOUR) as s:
@@ -222,6 +225,7 @@ def test_no_checkin_reminder_when_the_link_ended(at, circle):
         assert remind_supporters(s, now=EIGHT + HOUR) == 0
 
 
+@pytest.mark.clock
 def test_no_checkin_reminder_after_a_newer_checkin_without_a_next_date(at, circle):
     checkin(at, circle, next_on=TODAY)
     checkin(at, circle, next_on=None, on=TODAY - timedelta(days=1))  # they talked already
@@ -229,6 +233,7 @@ def test_no_checkin_reminder_after_a_newer_checkin_without_a_next_date(at, circl
         assert remind_supporters(s, now=EIGHT + HOUR) == 0
 
 
+@pytest.mark.clock
 @pytest.mark.parametrize(("days_late", "reminded"), [(1, 1), (2, 1), (3, 0)])
 def test_checkin_reminder_catches_up_two_days_late_at_most(at, circle, days_late, reminded):
     checkin(at, circle, next_on=TODAY - timedelta(days=days_late))
@@ -256,6 +261,7 @@ def grant(s: Session, person, amount: int, expires_in: timedelta | None, key: st
     )
 
 
+@pytest.mark.clock
 def test_klip_expiry_warning_a_week_before_once_per_lot(at):
     with at(NOW) as s:
         sara = make_user(s, is_young=True)
@@ -272,6 +278,7 @@ def test_klip_expiry_warning_a_week_before_once_per_lot(at):
     assert warning.dedupe_key == f"klip_expiring:{soon.id}"
 
 
+@pytest.mark.clock
 def test_the_later_lot_is_warned_about_when_its_week_comes(at):
     with at(NOW) as s:
         sara = make_user(s, is_young=True)
@@ -283,6 +290,7 @@ def test_the_later_lot_is_warned_about_when_its_week_comes(at):
         assert [n.dedupe_key for n in notes(s)] == [f"klip_expiring:{later.id}"]
 
 
+@pytest.mark.clock
 def test_no_expiry_warning_for_klip_already_spent(at):
     with at(NOW) as s:
         sara = make_user(s, is_young=True)

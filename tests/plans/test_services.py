@@ -216,6 +216,7 @@ def test_bad_input_is_refused_with_a_stable_code(world, people):
             assert e.value.code == code
 
 
+@pytest.mark.clock
 def test_a_step_may_keep_a_date_that_has_passed_but_not_get_a_new_one(world, people):
     with world() as s:
         sara = s.get(User, people["sara"])
@@ -273,6 +274,7 @@ def test_the_history_reads_in_plain_words_from_a_day(world, people):
         assert texts[0] == "Du har kommenteret målet “Egen lejlighed”"  # "Du", not "Dig": the one who did it
 
 
+@pytest.mark.clock
 def test_since_defaults_to_the_last_check_in_or_thirty_days(world, people):
     from hub.checkins.models import CheckIn
 
@@ -289,6 +291,7 @@ def test_since_defaults_to_the_last_check_in_or_thirty_days(world, people):
         assert queries.default_since(s, viewer=sara, young_id=sara.id, today=TODAY) == (date(2026, 3, 5), True)
 
 
+@pytest.mark.clock
 def test_the_demo_gives_sara_a_whole_plan(world):
     from hub.plans import demo
 

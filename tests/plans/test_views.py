@@ -106,6 +106,7 @@ def test_a_bad_goal_is_explained_and_nothing_saved(client, world, sara, data, me
     assert count(world, Goal) == 0
 
 
+@pytest.mark.clock
 def test_steps_with_who_helps_and_by_when(client, world, sara, add):
     goal = add.goal(sara.id)
     due = (date.today() + timedelta(days=7)).isoformat()
@@ -364,6 +365,7 @@ def test_the_young_person_reads_their_own_history(client, world, sara, add):
 # --- home, print, offline ------------------------------------------------------------------------
 
 
+@pytest.mark.clock
 def test_the_home_card_shows_dreams_goals_and_the_next_step(client, world, sara, add):
     card = client.get("/").get_data(as_text=True)
     assert 'id="home-plan"' in card and "Write your hopes and dreams" in card

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import time_machine
 from sqlalchemy import delete
 from sqlmodel import select
@@ -22,6 +23,7 @@ def run(app, job, now=None):
         return job(session, now=now)
 
 
+@pytest.mark.clock
 def test_old_checkins_go_and_new_ones_stay(app, make):
     from hub.checkins.models import CheckIn, Wellbeing
 

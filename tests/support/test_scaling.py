@@ -58,6 +58,7 @@ def mentor_option(world):
 # --- the service ---------------------------------------------------------------------------------
 
 
+@pytest.mark.clock
 def test_more_less_pause_and_start_again_are_written_with_from_to_and_words(world, make, sara, mentor_option):
     staff = make.user(is_staff=True, locale="en")
     item = add_item(world, sara.id, mentor_option, status=ItemStatus.ACTIVE, level=1)
@@ -192,6 +193,7 @@ def test_only_the_young_person_themself_can_scale_their_option(world, make, sara
 # --- pauses that end by themselves, and reminders that rest --------------------------------------
 
 
+@pytest.mark.clock
 def test_a_pause_with_an_end_day_starts_again_by_itself_once(world, make, sara, mentor_option):
     staff = make.user(is_staff=True, locale="en")
     item = add_item(world, sara.id, mentor_option, status=ItemStatus.ACTIVE, level=2)
@@ -211,6 +213,7 @@ def test_a_pause_with_an_end_day_starts_again_by_itself_once(world, make, sara, 
     assert notes_for(world, staff.id)[-1].title == "The pause has ended for Sara: A volunteer mentor"
 
 
+@pytest.mark.clock
 def test_check_in_reminders_rest_while_the_support_they_give_is_paused(world, make, sara, mentor_option):
     mentor = make.user(is_mentor=True, locale="en")
     link(world, sara.id, mentor.id)
@@ -234,6 +237,7 @@ def test_check_in_reminders_rest_while_the_support_they_give_is_paused(world, ma
 # --- the pages -----------------------------------------------------------------------------------
 
 
+@pytest.mark.clock
 def test_sara_scales_from_her_page_and_sees_it_in_her_history(client, auth, world, make, sara, mentor_option):
     client.get("/?lang=en")
     auth.login(sara)

@@ -69,6 +69,7 @@ def test_activate_needs_a_level_then_switches_on_and_tells_them(client, world, s
     assert again.status_code == 409 and "Only a request that is waiting" in again.get_data(as_text=True)
 
 
+@pytest.mark.clock
 def test_digital_contact_is_never_switched_on_without_the_day_and_the_person(client, world, staff, person, make):
     caseworker = make.user(support_type="caseworker", name="Hanne Lund")
     stranger = make.user(support_type="caseworker")
