@@ -1,16 +1,30 @@
-"""The security baseline: CSRF, headers, rate limits, safe redirects, no caching of private pages."""
+"""The security baseline: CSRF, headers, rate limits, safe redirects, no caching of private pages.
+
+Rate limits and failed-login counts live in the limiter's storage, Redis in production, so every
+worker on every host counts together. When Redis cannot be reached, nobody is locked out and
+nothing fails: each worker counts in its own memory (a limit then holds per worker, not for the
+whole site), says so once in the log, and goes back to Redis when it answers again (readiness
+reports "degraded" meanwhile, hub/core/health.py).
+"""
 
 from __future__ import annotations
 
 import ipaddress
+import logging
+import threading
+import time
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 from flask.json.provider import DefaultJSONProvider
 from flask_limiter import Limiter
 from flask_login import current_user
 from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFProtect
+from limits import RateLimitItem
+from limits.errors import StorageError
+from limits.storage import MemoryStorage, Storage
+from limits.strategies import MovingWindowRateLimiter
 from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response as PlainResponse
@@ -34,8 +48,83 @@ def client_address() -> str:
 
 
 csrf = CSRFProtect()
-limiter = Limiter(key_func=client_address, default_limits=[], headers_enabled=True)
+# in_memory_fallback_enabled: while the storage is down, the routes' limits count in memory.
+limiter = Limiter(key_func=client_address, default_limits=[], headers_enabled=True, in_memory_fallback_enabled=True)
 talisman = Talisman()
+log = logging.getLogger("hub.security")
+
+REDIS_TIMEOUT = 0.5  # seconds to connect to Redis or hear its answer: it answers in a millisecond
+RETRY_SHARED_SECONDS = 5  # while Redis is down, how often a worker looks whether it is back
+
+
+class SharedCounts:
+    """Moving-window counts (failed logins, messages sent, voucher codes typed) for the code that
+    counts by hand rather than through a route's limit: in the limiter's shared storage, or
+    while that cannot be reached, in this process's memory. Same methods as limits'
+    MovingWindowRateLimiter."""
+
+    def __init__(self, storage: Storage):
+        self.storage = storage
+        self.shared = MovingWindowRateLimiter(storage)
+        self.local = MovingWindowRateLimiter(MemoryStorage())
+        errors = storage.base_exceptions
+        self.errors = () if isinstance(storage, MemoryStorage) else (StorageError, *_as_tuple(errors))
+        self.down_since: float | None = None
+        self.next_look = 0.0
+        self.lock = threading.Lock()
+
+    def hit(self, item: RateLimitItem, *identifiers: str, cost: int = 1) -> bool:
+        return self._count("hit", item, *identifiers, cost=cost)
+
+    def test(self, item: RateLimitItem, *identifiers: str, cost: int = 1) -> bool:
+        return self._count("test", item, *identifiers, cost=cost)
+
+    def get_window_stats(self, item: RateLimitItem, *identifiers: str):
+        return self._count("get_window_stats", item, *identifiers)
+
+    def _count(self, method: str, *args, **kwargs):
+        if self._shared_usable():
+            try:
+                return getattr(self.shared, method)(*args, **kwargs)
+            except self.errors as error:
+                self._lost(error)
+        return getattr(self.local, method)(*args, **kwargs)
+
+    def _shared_usable(self) -> bool:
+        if self.down_since is None:
+            return True
+        with self.lock:
+            if time.monotonic() < self.next_look:
+                return False
+            self.next_look = time.monotonic() + RETRY_SHARED_SECONDS
+        if not self.storage.check():
+            return False
+        with self.lock:
+            if self.down_since is not None:
+                log.warning(
+                    "rate-limit storage answers again after %.0f s: counting there", time.monotonic() - self.down_since
+                )
+                self.down_since = None
+        return True
+
+    def _lost(self, error: Exception) -> None:
+        with self.lock:
+            if self.down_since is None:  # once per outage; the kind of error only (no address or password)
+                log.warning(
+                    "rate-limit storage unreachable (%s): counting in this process's memory", type(error).__name__
+                )
+                self.down_since = time.monotonic()
+            self.next_look = time.monotonic() + RETRY_SHARED_SECONDS
+
+
+def _as_tuple(errors) -> tuple:
+    return errors if isinstance(errors, tuple) else (errors,)
+
+
+def shared_counts() -> SharedCounts:
+    """The app's counts (see SharedCounts)."""
+    return current_app.extensions["hub_counts"]
+
 
 CONTENT_SECURITY_POLICY = {
     "default-src": "'self'",
@@ -103,7 +192,13 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     app.config["RATELIMIT_HEADERS_ENABLED"] = True
+    if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis", "rediss")):
+        # A Redis that is down or stalled costs a request half a second, once (see SharedCounts).
+        app.config.setdefault(
+            "RATELIMIT_STORAGE_OPTIONS", {"socket_timeout": REDIS_TIMEOUT, "socket_connect_timeout": REDIS_TIMEOUT}
+        )
     limiter.init_app(app)
+    app.extensions["hub_counts"] = SharedCounts(limiter.storage)
     production = app.config["PRODUCTION"]
     talisman.init_app(
         app,

@@ -1,7 +1,8 @@
 """Slowing down password and second-factor guessing without locking the real person out.
 
 Failed logins are counted in the limiter's shared storage (Redis in production), so every
-worker and host sees the same counts. Three counts, each answering one kind of attack:
+worker and host sees the same counts (while Redis is down, each worker counts on its own:
+hub.security.SharedCounts; logging in goes on). Three counts, each answering one kind of attack:
 
 - **this account from this address**: someone guessing one person's password from one place.
   Tight: a burst costs a minute, a long run an hour. The real person, on another network
@@ -35,9 +36,8 @@ from dataclasses import dataclass
 from flask import Response, after_this_request, current_app, g, request
 from itsdangerous import BadSignature, URLSafeSerializer
 from limits import RateLimitItem, parse_many
-from limits.strategies import MovingWindowRateLimiter
 
-from hub.security import client_address, limiter
+from hub.security import SharedCounts, client_address, shared_counts
 
 
 @dataclass(frozen=True)
@@ -108,8 +108,8 @@ def _counts(email: str, throttle: Throttle) -> list[tuple[str, list[RateLimitIte
     return counts
 
 
-def _window() -> MovingWindowRateLimiter:
-    return MovingWindowRateLimiter(limiter.storage)
+def _window() -> SharedCounts:
+    return shared_counts()
 
 
 def is_known_device(email: str, throttle: Throttle = PASSWORD) -> bool:

@@ -3,7 +3,8 @@
 A voucher code is a voucher id and six digits, and three digit strings open a voucher at any
 moment (this minute's, the last minute's and today's offline code), so one guess hits a given
 voucher with a chance of at most 3 in 10^6. Wrong codes are counted tightly, each count in the
-limiter's shared storage (Redis in production), so that chance stays out of reach:
+limiter's shared storage (Redis in production; per worker while it is down), so that chance
+stays out of reach:
 
 - **wrong codes per account**: 10 an hour, 30 a day. A door with a few typos is never held up;
   someone guessing needs about 1/(30 * 3e-6) days, some thirty years, to hit one voucher.
@@ -26,7 +27,6 @@ from urllib.parse import urlencode
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from limits import RateLimitItem, parse_many
-from limits.strategies import MovingWindowRateLimiter
 from sqlmodel import Session, select
 
 from hub.accounts.models import User
@@ -36,7 +36,7 @@ from hub.db import get_session, job_session, utcnow
 from hub.errors import DomainError
 from hub.i18n import duration, when
 from hub.notifications.services import notify
-from hub.security import client_address, limiter
+from hub.security import SharedCounts, client_address, shared_counts
 
 WRONG_PER_ACCOUNT = parse_many("10/hour;30/day")
 WRONG_PER_ADDRESS = parse_many("20/hour;60/day")
@@ -81,8 +81,8 @@ def _lookup_counts(actor: User) -> Counts:
     ]
 
 
-def _window() -> MovingWindowRateLimiter:
-    return MovingWindowRateLimiter(limiter.storage)
+def _window() -> SharedCounts:
+    return shared_counts()
 
 
 def check(actor: User) -> None:

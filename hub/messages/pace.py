@@ -1,7 +1,7 @@
 """How often one person may write: room for any real conversation, too little to flood anyone.
 
 Counted per person (their user id, from whatever phone or network) in the limiter's shared
-storage (Redis in production), in a moving hour:
+storage (Redis in production; per worker while it is down), in a moving hour:
 
 - **new conversations**: 10 an hour;
 - **answers in a conversation**: 60 an hour;
@@ -20,11 +20,10 @@ from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
 from limits import parse
-from limits.strategies import MovingWindowRateLimiter
 
 from hub.errors import DomainError
 from hub.i18n import when
-from hub.security import limiter
+from hub.security import shared_counts
 
 LIMITS = {"new": parse("10/hour"), "reply": parse("60/hour"), "urgent": parse("5/hour")}
 
@@ -44,7 +43,7 @@ class TooFast(DomainError):
 def take(kind: str, user_id: int) -> None:
     """Count one message of this kind from this person; TooFast when they have sent their share."""
     limit, key = LIMITS[kind], f"messages/{kind}/{user_id}"
-    window = MovingWindowRateLimiter(limiter.storage)
+    window = shared_counts()
     if not window.hit(limit, key):
         reset = window.get_window_stats(limit, key).reset_time
         raise TooFast(max(1, int(reset - time.time()) + 1))
