@@ -30,7 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
     from hub.accounts.views import bp as accounts_bp
     from hub.audit.views import bp as audit_bp
     from hub.checkins.views import bp as checkins_bp
-    from hub.core import assets, converters, downloads, input_filter, nav
+    from hub.core import assets, converters, downloads, health, input_filter, nav
     from hub.core.views import bp as core_bp
     from hub.credits.redeem_views import bp as redeem_bp
     from hub.credits.staff_views import bp as staff_credits_bp
@@ -75,6 +75,7 @@ def create_app(config: dict | None = None) -> Flask:
     converters.init_app(app)  # before any blueprint adds a rule with <int:…>
     db.init_app(app)
     security.init_app(app)
+    health.init_app(app)  # after security: a load balancer asks by address over http, outside the host check
     auth.init_app(app)
     i18n.init_app(app)
     htmx.init_app(app)

@@ -5,6 +5,7 @@ from hub.accounts.models import AccountToken, Consent, User, UserSession  # noqa
 from hub.audit.models import AuditEntry  # noqa: F401
 from hub.checkins.models import CheckIn, Wellbeing  # noqa: F401
 from hub.core.downloads import DownloadTicket  # noqa: F401
+from hub.core.health import HealthProbe  # noqa: F401
 from hub.credits.models import (  # noqa: F401
     Allotment,
     AllotmentRun,

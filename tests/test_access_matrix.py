@@ -68,7 +68,6 @@ ADULTS = MENTORS | SUPPORT_PEOPLE | STAFF
 # endpoint: (method, path, who may use it)
 MATRIX = {
     "core.home": ("GET", "/", ANYONE),
-    "core.healthz": ("GET", "/healthz", ANYONE),
     "core.service_worker": ("GET", "/sw.js", ANYONE),
     "core.manifest": ("GET", "/manifest.webmanifest", ANYONE),
     "core.offline": ("GET", "/offline", ANYONE),

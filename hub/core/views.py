@@ -1,4 +1,7 @@
-"""The shell of the app: home per role, health, the service worker, the manifest, language."""
+"""The shell of the app: home per role, the service worker, the manifest, language.
+
+Health (/livez, /healthz, /readyz) is answered beneath the app, in hub/core/health.py.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,6 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, current_app, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import text
 
 from hub.accounts.models import Role
 from hub.core import staff_home
@@ -58,16 +60,6 @@ def _staff_home():
         quiet_days=int(config.get("STAFF_HOME_QUIET_DAYS", staff_home.QUIET_DAYS)),
         checkin_quiet_days=int(config.get("CHECKIN_QUIET_DAYS", 42)),
     )
-
-
-@bp.route("/healthz")
-def healthz():
-    try:
-        get_session().exec(text("SELECT 1"))
-    except Exception:
-        current_app.logger.warning("health check: database unreachable", exc_info=True)
-        return {"status": "unavailable", "database": "unreachable"}, 503
-    return {"status": "ok", "database": "ok"}
 
 
 @bp.route("/sw.js")
