@@ -10,7 +10,9 @@ each scrape, hub/gunicorn_conf.py; in one process, such as the tests, kept in me
 Read from the database at each scrape (the same on every server; take `max` across them):
 - `ungehub_outbox_depth{outbox}` and `ungehub_outbox_oldest_seconds{outbox}`: how many pushes
   (`push`: notifications due and deliveries due or being sent) or e-mails (`mail`, hub/outbox)
-  wait, and how long the one waiting longest has waited (0 when none waits).
+  wait (those being sent included), and how long the one due longest has been due, as readiness
+  reckons it (hub/core/health.py: a claim whose sender died counts from when it ran out); 0 when
+  none is due.
 - `ungehub_scheduler_lease_holder{holder}` 1 for the scheduler process holding the lease, and
   `ungehub_scheduler_lease_seconds_left` (negative once it has run out: nobody runs the jobs).
 - `ungehub_scheduler_job_last_success_timestamp_seconds{job}` and `…_last_error_…`, and
@@ -33,10 +35,11 @@ from flask import Flask
 from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics, make_wsgi_app
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
-from sqlalchemy import and_, func, or_
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from hub import logs
+from hub.core import health
 from hub.db import new_session, utcnow
 from hub.notifications.models import DeliveryStatus, Notification, PushDelivery, PushStatus
 from hub.outbox import services as mail_outbox
@@ -227,26 +230,20 @@ def database_figures(session: Session) -> Iterable[Metric]:
 
 
 def outboxes(session: Session, now) -> dict[str, tuple[int, object]]:
-    """Each outbox's count of items due and the time the longest-waiting one became due."""
-    due_notice = and_(
-        Notification.push_status == PushStatus.PENDING,
-        or_(Notification.push_after.is_(None), Notification.push_after <= now),
-    )
-    notices, notice_since = session.exec(
-        select(func.count(), func.min(func.coalesce(Notification.push_after, Notification.created_at))).where(
-            due_notice
+    """Each outbox's count of items waiting (those being sent included) and the time the item due
+    longest became due, as readiness reckons it (hub/core/health.py)."""
+    due_notices = session.exec(
+        select(func.count()).where(
+            Notification.push_status == PushStatus.PENDING,
+            or_(Notification.push_after.is_(None), Notification.push_after <= now),
         )
     ).one()
-    due_delivery = and_(
-        PushDelivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]), PushDelivery.next_attempt_at <= now
-    )
-    deliveries, delivery_since = session.exec(
-        select(func.count(), func.min(PushDelivery.next_attempt_at)).where(due_delivery)
-    ).one()
-    since = min((t for t in (notice_since, delivery_since) if t is not None), default=None)
+    unsent = PushDelivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING])
+    deliveries = session.exec(select(func.count()).where(unsent, PushDelivery.next_attempt_at <= now)).one()
+    push_since = [health.oldest_due_notification(session, now), health.oldest_due_push(session, now)]
     return {
-        "push": (notices + deliveries, since),
-        "mail": (mail_outbox.depth(session), mail_outbox.oldest_pending(session)),
+        "push": (due_notices + deliveries, min((t for t in push_since if t is not None), default=None)),
+        "mail": (mail_outbox.depth(session), health.oldest_due_mail(session, now)),
     }
 
 

@@ -145,7 +145,7 @@ def test_the_outbox_and_the_scheduler_are_read_from_the_database(client, world):
             )
         )
         mail = enqueue_mail(s, kind="password_reset", to="sara@example.org", subject="Nulstil", body="…")
-        mail.created_at = now - timedelta(minutes=5)
+        mail.next_attempt_at = now - timedelta(minutes=5)  # due five minutes ago, not sent
         s.add(SchedulerLease(name=LEASE_NAME, holder="app-2:4242:b00b1e", expires_at=now + timedelta(seconds=45)))
         s.add(SchedulerJob(name="deliver_push", every_seconds=5, last_success_at=now - timedelta(seconds=3)))
         s.add(
