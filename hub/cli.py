@@ -68,12 +68,17 @@ def init_app(app: Flask) -> None:
         from sqlmodel import select
 
         from hub.accounts.second_factor_models import TotpSecret
+        from hub.outbox.models import OutboxMessage
 
         with job_session() as session:
             rows = session.exec(select(TotpSecret)).all()
             for row in rows:
                 flag_modified(row, "secret")  # read with any key, written with the current one
-        click.echo(f"Sealed {len(rows)} authenticator secrets with the current key.")
+            waiting = session.exec(select(OutboxMessage).where(OutboxMessage.recipient.is_not(None))).all()
+            for message in waiting:  # mail not yet sent (sent mail keeps nothing sealed)
+                for column in ("recipient", "subject", "body"):
+                    flag_modified(message, column)
+        click.echo(f"Sealed {len(rows)} authenticator secrets and {len(waiting)} waiting mails with the current key.")
 
     @app.cli.command("scheduler")
     @click.option("--heartbeat", default=HEARTBEAT_SECONDS, show_default=True, help="Seconds between lease renewals.")

@@ -19,7 +19,7 @@ from hub.rights import jobs as rights_jobs
 from hub.scheduler.claims import Claimer
 from tests.mailbox import MailServer, body_of, send_outbox
 
-T0 = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # before any moment a test run may be set to
 SECRET_LINK = "https://ungehub.example/welcome/s3cr3t-token-in-the-link"
 
 
@@ -31,7 +31,8 @@ def server(app):
 
 
 def queue(world, number: int = 1, *, kind: str = "password_reset") -> list[int]:
-    with world() as s:
+    """Mails queued at T0 (due from then on)."""
+    with time_machine.travel(T0, tick=False), world() as s:
         return [
             enqueue_mail(
                 s, kind=kind, to=f"sara{n}@example.org", subject="Din nye adgangskode", body=f"Brug {SECRET_LINK}/{n}"
@@ -215,3 +216,24 @@ def test_sent_bookkeeping_is_forgotten_after_thirty_days(app, world, server):
         assert jobs.purge_done(s, T0 + timedelta(days=29)) == 0
         assert jobs.purge_done(s, T0 + timedelta(days=31)) == 2
         assert depth(s) == 1
+
+
+def test_a_waiting_mail_is_sealed_again_with_a_new_secret_key(app, world, db_url, tmp_path):
+    """After `reseal`, the old key can leave the fallbacks: the mail still goes out."""
+    from hub import create_app
+    from tests.conftest import app_config
+
+    [row_id] = queue(world)
+    only_new = create_app({**app_config(db_url, tmp_path), "SECRET_KEY": "new"})
+    rotating = create_app({**only_new.config, "SECRET_KEY_FALLBACKS": ["test-secret"]})
+    try:
+        result = rotating.test_cli_runner().invoke(args=["reseal"])
+        assert result.exit_code == 0 and "1 waiting mails" in result.output
+        with MailServer() as server:
+            server.configure(only_new)
+            assert send_outbox(only_new) == {"sent": 1}
+        assert server.messages[0]["To"] == "sara0@example.org"
+    finally:
+        for each in (rotating, only_new):
+            each.extensions["hub_engine"].dispose()
+    assert row(world, row_id).status == OutboxStatus.SENT
