@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
+
+from hub.support.menu import local_today
 
 try:
     from playwright.sync_api import expect
@@ -91,7 +93,7 @@ def test_sara_pauses_starts_again_and_asks_for_more_and_staff_see_it(browse, own
     name = option.locator("h2").inner_text().strip()
 
     # Pause it, in her own words (in English until a day she picks).
-    until = date.today() + timedelta(days=21) if language == "en" else None
+    until = local_today() + timedelta(days=21) if language == "en" else None  # the hub's day, not the machine's
     note = "Eksamen hele januar" if language == "da" else "Exams all of January"
     change(sara, option, t("Pause it"), note=note, until=until.isoformat() if until else "")
     expect(page.locator("#flashes")).to_contain_text(
