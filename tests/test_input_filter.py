@@ -77,6 +77,12 @@ def test_a_control_character_in_a_field_name_or_query_string_is_removed(app):
         assert request.form.to_dict() == {"name": "xy"}
 
 
+def test_a_cookie_that_unquotes_to_a_control_character_is_read_without_it(app):
+    # A quoted cookie value may write any byte as an octal escape: the header itself is clean.
+    with app.test_request_context("/", headers={"Cookie": 'a="x\\000y"; b="\\033z\\177"'}):
+        assert request.cookies.to_dict() == {"a": "xy", "b": "z"}
+
+
 def test_a_user_agent_with_a_nul_is_stored_without_it(client, make, world):
     user = make.user(is_young=True)
     response = client.post(

@@ -8,10 +8,11 @@ other C0 controls and DEL have no place in what people write; tab, newline and c
 do, and stay. Removed rather than refused: a pasted text keeps the rest, and nothing is lost.
 
 Cleaned here: the keys and values of query strings and forms (as they are parsed), uploaded
-file names, the request headers (a User-Agent becomes a device's name), and, through the app's
-JSON provider, every string of a JSON body, keys too (the session cookie is read by the same
-provider; what it holds was clean when it was written). A path with a control character in it
-names nothing, so it is a 404 before any view runs.
+file names, the request headers (a User-Agent becomes a device's name), cookies (a quoted cookie
+value may write a NUL as `\\000`, which the cleaned Cookie header still carries), and, through
+the app's JSON provider, every string of a JSON body, keys too (the session cookie is read by the
+same provider; what it holds was clean when it was written). A path with a control character in
+it names nothing, so it is a 404 before any view runs.
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ class CleanHeaders(EnvironHeaders):
 
 class Request(FlaskRequest):
     parameter_storage_class = CleanMultiDict
+    dict_storage_class = CleanMultiDict  # cookies
 
     def __init__(self, environ, *args, **kwargs):
         super().__init__(environ, *args, **kwargs)
