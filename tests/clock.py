@@ -27,7 +27,7 @@ at import see the real day, the app under test the frozen one.
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -52,6 +52,11 @@ EDGES = [name for name in MOMENTS if name != DEFAULT]
 REAL_CLOCK_MARKERS = ("real_clock", "browser")
 REAL_CLOCK_FIXTURES = ("gunicorn_server", "web")  # web: test_log_privacy.py's gunicorn and scheduler
 REAL_CLOCK_PATHS = ("tests/scaleout/", "tests/ops/")  # installs, outages, backups: processes of their own
+
+
+def hub_today() -> date:
+    """The day it is in Aarhus, on the tests' clock: the app's "today" (`date.today()` is the machine's)."""
+    return datetime.now(HUB_TZ).date()
 
 
 def parse_moment(value: str) -> datetime:

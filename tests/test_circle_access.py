@@ -9,7 +9,7 @@ data). Everything else is 404: someone else's young person looks like no one.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
@@ -20,6 +20,7 @@ from hub.db import utcnow
 from hub.events.models import Booking, BookingStatus
 from hub.plans.models import Goal, Plan
 from hub.support.models import SupportLink
+from tests.clock import hub_today
 from tests.events.helpers import make_event
 from tests.factories import make_user
 
@@ -71,7 +72,7 @@ def circle(world):
             CheckIn(
                 young_id=sara.id,
                 by_id=people["caseworker"].id,
-                happened_on=date.today() - timedelta(days=2),
+                happened_on=hub_today() - timedelta(days=2),
                 way="meeting",
                 went="mixed",
                 note=SECRETS["case"],

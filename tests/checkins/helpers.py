@@ -11,6 +11,7 @@ from hub.checkins.models import CheckIn, Wellbeing
 from hub.db import utcnow
 from hub.notifications.models import Notification
 from hub.support.models import SupportLink
+from tests.clock import hub_today
 from tests.conftest import Auth
 from tests.factories import make_user
 
@@ -26,7 +27,7 @@ def add_link(s: Session, young, supporter, *, primary: bool = False, **sharing) 
 
 def add_checkin(s: Session, young, by, *, on: date | None = None, **values) -> CheckIn:
     values = {"way": "phone", "went": "good", **values}
-    checkin = CheckIn(young_id=young.id, by_id=by.id if by else None, happened_on=on or date.today(), **values)
+    checkin = CheckIn(young_id=young.id, by_id=by.id if by else None, happened_on=on or hub_today(), **values)
     s.add(checkin)
     s.flush()
     return checkin

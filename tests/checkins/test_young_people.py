@@ -17,6 +17,7 @@ from hub.events.models import Booking, BookingStatus
 from hub.plans.models import Goal, Plan
 from hub.support.models import SupportLink
 from tests.checkins.helpers import SHARE_ALL, add_checkin, add_link, add_wellbeing, notices, text
+from tests.clock import hub_today
 from tests.events.helpers import make_event
 from tests.factories import make_user
 
@@ -102,7 +103,7 @@ def test_the_list_costs_the_same_queries_for_one_young_person_or_many(app, world
             add_link(s, young, me, **SHARE_ALL)
             _plan(s, young, "under_way")
             add_wellbeing(s, young)
-            add_checkin(s, young, me, next_on=date.today() + timedelta(days=3))
+            add_checkin(s, young, me, next_on=hub_today() + timedelta(days=3))
 
     client = as_user(me)
 

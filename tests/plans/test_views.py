@@ -15,6 +15,7 @@ from hub.notifications.models import Notification
 from hub.plans import services
 from hub.plans.models import Goal, GoalComment, Plan, PlanChange, Step, Suggestion
 from hub.support.models import SupportLink
+from tests.clock import hub_today
 from tests.factories import make_user
 
 pytestmark = pytest.mark.usefixtures("english")
@@ -109,7 +110,7 @@ def test_a_bad_goal_is_explained_and_nothing_saved(client, world, sara, data, me
 @pytest.mark.clock
 def test_steps_with_who_helps_and_by_when(client, world, sara, add):
     goal = add.goal(sara.id)
-    due = (date.today() + timedelta(days=7)).isoformat()
+    due = (hub_today() + timedelta(days=7)).isoformat()
     data = {"what": "Ring til AAB", "helper": "other", "helper_name": "Min moster Lene", "due_on": due}
     response = client.post(f"/plan/goals/{goal}/steps", data=data)
     assert response.status_code == 303
@@ -377,7 +378,7 @@ def test_the_home_card_shows_dreams_goals_and_the_next_step(client, world, sara,
             s, actor=s.get(User, sara.id), goal=g, title=g.title, why="", area=g.area, status="under_way"
         )
     add.step(sara.id, goal, what="Uden dato")
-    add.step(sara.id, goal, what="Ring til AAB", due_on=date.today() + timedelta(days=3))
+    add.step(sara.id, goal, what="Ring til AAB", due_on=hub_today() + timedelta(days=3))
     card = client.get("/").get_data(as_text=True)
     assert "“Min egen lejlighed”" in card and "1 goal under way" in card
     assert "Next step:</strong> Ring til AAB" in card  # the dated step comes first

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from hub.db import utcnow
+from tests.clock import hub_today
 
 
 @dataclass
@@ -156,7 +157,7 @@ def build_person(session, *, tag: str, first: str, staff, past_event, future_eve
             CheckIn(
                 young_id=young.id,
                 by_id=supporter.id,
-                happened_on=date.today() - timedelta(days=3),
+                happened_on=hub_today() - timedelta(days=3),
                 way="phone",
                 went="good",
                 note=texts["shared_note"],
@@ -165,7 +166,7 @@ def build_person(session, *, tag: str, first: str, staff, past_event, future_eve
             CheckIn(
                 young_id=young.id,
                 by_id=supporter.id,
-                happened_on=date.today() - timedelta(days=2),
+                happened_on=hub_today() - timedelta(days=2),
                 way="meeting",
                 went="hard",
                 note=texts["private_note"],

@@ -21,6 +21,7 @@ from hub.support.models import (
     SupportLink,
     SupportOption,
 )
+from tests.clock import hub_today
 from tests.support.test_menu import add_item, add_option, changes, get, notes_for
 
 pytestmark = pytest.mark.usefixtures("english")
@@ -82,7 +83,7 @@ def test_digital_contact_is_never_switched_on_without_the_day_and_the_person(cli
     body = client.post(url, data={"level": "1"}).get_data(as_text=True)
     assert "Write the day you agreed it with Sara." in body and "Choose who agreed it with Sara." in body
     assert 'id="activate-' + str(item) + '-agreed_on"' in body and "Hanne Lund" in body  # the circle is a choice
-    tomorrow = (date.today() + timedelta(days=2)).isoformat()
+    tomorrow = (hub_today() + timedelta(days=1)).isoformat()
     response = client.post(url, data={"level": "1", "agreed_on": tomorrow, "agreed_with": caseworker.id})
     assert response.status_code == 422 and "cannot be in the future" in response.get_data(as_text=True)
     response = client.post(url, data={"level": "1", "agreed_on": "yesterday", "agreed_with": caseworker.id})
@@ -91,7 +92,7 @@ def test_digital_contact_is_never_switched_on_without_the_day_and_the_person(cli
     assert response.status_code == 422 and "from the staff or from their circle" in response.get_data(as_text=True)
     assert get(world, SupportItem, item).status == ItemStatus.REQUESTED
 
-    agreed = (date.today() - timedelta(days=3)).isoformat()
+    agreed = (hub_today() - timedelta(days=3)).isoformat()
     assert client.post(url, data={"level": "1", "agreed_on": agreed, "agreed_with": caseworker.id}).status_code == 303
     saved = get(world, SupportItem, item)
     assert (saved.status, saved.agreed_on.isoformat(), saved.agreed_with_id) == ("active", agreed, caseworker.id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import time_machine
@@ -18,6 +18,7 @@ from hub.messages.models import Conversation, CrisisLine, Message
 from hub.notifications.models import PushSubscription
 from hub.plans.models import Goal, Plan, Step
 from hub.support.models import SupporterProfile, SupportLink
+from tests.clock import hub_today
 from tests.factories import make_user
 from tests.push_endpoint import make_subscriber_keys
 
@@ -72,7 +73,7 @@ def life(world, make):
             CheckIn(
                 young_id=young.id,
                 by_id=supporter.id,
-                happened_on=date.today(),
+                happened_on=hub_today(),
                 way="phone",
                 went="good",
                 note="MARKER-CHECKIN",
