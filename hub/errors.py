@@ -101,6 +101,8 @@ def render_error(status: int, message: str | None = None, *, retry_after: int | 
         template = "errors/_error.html" if is_partial() else "errors/error.html"
         body = render_template(template, status=status, title=title, detail=detail)
     response = make_response(body, status)
+    if status >= 500:
+        response.headers["Cache-Control"] = "no-store"  # a passing fault: never kept as the page
     if retry_after:
         response.headers["Retry-After"] = str(retry_after)
     return response

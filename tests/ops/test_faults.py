@@ -99,7 +99,7 @@ def test_a_lost_database_is_the_apps_resting_page_for_every_kind_of_caller(app, 
     page = http.get(server.url + "/", timeout=30)
     assert page.status_code == 503, page.text[:300]
     assert RESTING in page.text and "<html" in page.text
-    assert page.headers["Retry-After"] == "10"
+    assert page.headers["Retry-After"] == "10" and page.headers["Cache-Control"] == "no-store"
     assert "Internal Server Error" not in page.text
     fragment = http.get(server.url + "/messages", headers={"HX-Request": "true"}, timeout=30)
     assert fragment.status_code == 503 and RESTING in fragment.text and "<html" not in fragment.text
