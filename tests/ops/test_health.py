@@ -165,6 +165,20 @@ def test_an_outbox_item_waiting_too_long_makes_it_not_ready(app, server, healthy
     assert ready(server).status_code == 200
 
 
+def test_a_database_behind_the_code_s_migrations_is_not_ready(app, server, healthy):
+    head = migration_head()
+    with app.app_context(), job_session() as session:
+        session.exec(text("UPDATE alembic_version SET version_num = '0021'"))
+    try:
+        answer = ready(server, "?scope=server")
+    finally:
+        with app.app_context(), job_session() as session:
+            session.exec(text("UPDATE alembic_version SET version_num = :head").bindparams(head=head))
+    assert answer.status_code == 503
+    check = answer.json()["checks"]["migrations"]
+    assert check["status"] == "fail" and "alembic upgrade head" in check["detail"]
+
+
 def test_a_stalled_database_makes_it_not_ready_within_its_time_limit(server, proxies, healthy):
     database, _ = proxies
     database.stall()  # held until the test resumes it: an answer at all proves the time limit
