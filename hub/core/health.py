@@ -36,6 +36,7 @@ from sqlmodel import Field, Session, SQLModel
 from hub import ROOT
 from hub.accounts.models import utc_column
 from hub.db import new_session, utcnow
+from hub.logs import ROUTE, RequestIds
 from hub.notifications.models import DeliveryStatus, Notification, PushDelivery, PushStatus
 from hub.outbox.models import OutboxMessage, OutboxStatus
 from hub.scheduler.models import SchedulerLease
@@ -288,16 +289,23 @@ class Readiness:
 
 
 class HealthEndpoints:
-    """WSGI: /livez, /healthz and /readyz answered before the app; everything else to the app."""
+    """WSGI: /livez, /healthz and /readyz answered before the app; everything else to the app.
+    A health check's access line has its request id and route like any other (hub/logs.py)."""
 
     def __init__(self, wsgi_app, app: Flask):
         self.wsgi_app = wsgi_app
         self.readiness = Readiness(app)
+        self.health = RequestIds(self._health, trust_header=app.config.get("PROXY_HOPS", 0) > 0)
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
         if path not in LIVE_PATHS and path != READY_PATH:
             return self.wsgi_app(environ, start_response)
+        return self.health(environ, start_response)
+
+    def _health(self, environ, start_response):
+        path = environ["PATH_INFO"]
+        environ[ROUTE] = path
         if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
             return _answer(start_response, 405, {"status": "only GET"}, environ, [("Allow", "GET, HEAD")])
         if path in LIVE_PATHS:
