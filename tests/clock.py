@@ -120,13 +120,19 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture
 def clock_moment(request) -> str:
-    return getattr(request, "param", DEFAULT)
+    """The name of the moment this test runs at (its `clock_moment` parameter, if it has one)."""
+    return _moment_of(request.node) or DEFAULT
+
+
+def _moment_of(item) -> str | None:
+    # Read from the parameters: pytest leaves a parameter's fixture out of the test's own names.
+    return getattr(getattr(item, "callspec", None), "params", {}).get("clock_moment")
 
 
 @pytest.fixture
 def clock(request):
     """The clock stopped at this test's moment; the traveller moves it (`clock.shift(...)`)."""
-    moment = EVERYWHERE or MOMENTS[request.getfixturevalue("clock_moment")]
+    moment = EVERYWHERE or MOMENTS[_moment_of(request.node) or DEFAULT]
     with _travel(moment, tick=False) as traveller:
         yield traveller
 
@@ -141,7 +147,7 @@ def _test_clock(request):
     """Marked tests on the stopped `clock`; every other in-process test from the same moment on."""
     if REAL or _on_real_clock(request.node):
         yield
-    elif "clock_moment" in request.fixturenames or (EVERYWHERE and _on_clock(request.node)):
+    elif _moment_of(request.node) or (EVERYWHERE and _on_clock(request.node)):
         request.getfixturevalue("clock")
         yield
     else:

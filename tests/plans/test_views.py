@@ -118,6 +118,18 @@ def test_steps_with_who_helps_and_by_when(client, world, sara, add):
     assert "Ring til AAB" in page and "Who helps: Min moster Lene" in page and "0 of 1 step done" in page
 
 
+@pytest.mark.clock
+def test_a_step_may_be_due_today_in_aarhus_but_not_yesterday(client, world, sara, add):
+    """Today is the hub's day: just after midnight in Aarhus it is already tomorrow in UTC."""
+    goal = add.goal(sara.id)
+    step = {"what": "Ring til AAB", "helper": "me"}
+    yesterday = (hub_today() - timedelta(days=1)).isoformat()
+    response = client.post(f"/plan/goals/{goal}/steps", data={**step, "due_on": yesterday})
+    assert response.status_code == 422 and "Pick today or a day after it." in response.get_data(as_text=True)
+    response = client.post(f"/plan/goals/{goal}/steps", data={**step, "due_on": hub_today().isoformat()})
+    assert response.status_code == 303
+
+
 @pytest.mark.parametrize(
     "change, message",
     [
