@@ -253,6 +253,18 @@ def test_bad_input_is_422_with_a_clear_message_and_nothing_saved(frozen, world, 
         assert s.exec(select(CheckIn)).first() is None
 
 
+@pytest.mark.clock
+def test_a_check_in_may_be_dated_today_in_aarhus_but_not_tomorrow(world, as_user, circle_world):
+    """Today is the hub's day, and the form offers it: just after midnight in Aarhus, UTC is a day behind."""
+    people = circle_world()
+    client = as_user(people["caseworker"])
+    url = f"/my-young-people/{people['young'].id}/checkins/new"
+    assert f'value="{hub_today().isoformat()}"' in text(client.get(url))
+    tomorrow = client.post(url, data=form(happened_on=(hub_today() + timedelta(days=1)).isoformat()))
+    assert tomorrow.status_code == 422 and "The date cannot be in the future." in text(tomorrow)
+    assert client.post(url, data=form(happened_on=hub_today().isoformat())).status_code == 303
+
+
 def test_the_service_says_no_to_people_outside_the_circle(world, circle_world):
     people = circle_world()
     with world() as s, pytest.raises(NotFound):
