@@ -4,11 +4,15 @@ The redaction functions and the logging filter on their own, then real flows (in
 reset links, the calendar feed, a wrong password, a message, a voucher code, a ticket scan, a
 reset e-mail that cannot be sent) against the Procfile's own web line (and its scheduler line, which
 sends the mail), whose every log line (stdout and stderr: access and error log, the app's own) is
-then searched for what they handed out.
+then searched for what they handed out, in text lines and in JSON lines; and the request ids and
+JSON lines on their own.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
+import json
 import logging
 import os
 import re
@@ -20,15 +24,17 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 import requests
+from flask import current_app
+from flask_login import current_user
 from sqlmodel import select
 
-from hub import ROOT, logs
+from hub import ROOT, create_app, logs
 from hub.credits import services as ledger
 from hub.credits import vouchers
 from hub.credits.models import Offer, Partner
 from hub.events.models import Booking, BookingStatus
 from hub.messages.models import CannedReply, Conversation
-from tests.conftest import pass_second_step_over_http
+from tests.conftest import app_config, pass_second_step_over_http
 from tests.events.helpers import make_event
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.scaleout.conftest import _control_socket_flag, free_port, procfile_command
@@ -128,14 +134,96 @@ def test_the_deployment_starts_gunicorn_with_the_private_log_settings():
         assert "--access-logfile" not in command and "access-logformat" not in command
 
 
+# --- request ids and JSON lines ---------------------------------------------------------------------
+
+NGINX_ID = "0123456789abcdef0123456789abcdef"  # the shape of nginx's $request_id
+
+
+def test_each_request_gets_an_id_a_client_cannot_choose(client):
+    first, second = client.get("/login"), client.get("/login", headers={"X-Request-ID": NGINX_ID})
+    ids = [first.headers["X-Request-ID"], second.headers["X-Request-ID"]]
+    assert all(re.fullmatch(r"[0-9a-f]{32}", i) for i in ids) and ids[0] != ids[1]
+    assert NGINX_ID not in ids, "without a proxy in front the header is anyone's, so it is not taken"
+
+
+@pytest.mark.parametrize(
+    ("sent", "taken"),
+    [
+        (NGINX_ID, True),
+        ("5f0c2a8e-8d2b-4c61-9f57-0b8f3c1d2e4a", True),
+        ("short", False),
+        ("x" * 65, False),
+        ("sara@example.org", False),
+        ("abc def ghi jkl", False),
+    ],
+)
+def test_behind_the_proxy_its_request_id_is_taken_when_it_looks_like_one(db_url, tmp_path, sent, taken):
+    app = create_app({**app_config(db_url, tmp_path), "PROXY_HOPS": 1})
+    try:
+        returned = app.test_client().get("/login", headers={"X-Request-ID": sent}).headers["X-Request-ID"]
+    finally:
+        app.extensions["hub_engine"].dispose()
+    assert (returned == sent) is taken
+    assert re.fullmatch(r"[A-Za-z0-9-]{8,64}", returned)
+
+
+@pytest.fixture
+def json_lines(app):
+    """The app's records as the production handler writes them (hub.logs.configure): JSON lines."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logs.formatter("json"))
+    handler.addFilter(logs.CONTEXT)
+    handler.addFilter(logs.FILTER)
+    app.logger.addHandler(handler)
+    try:
+        yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
+    finally:
+        app.logger.removeHandler(handler)
+
+
+def test_a_json_line_names_the_request_its_route_and_a_keyed_hash_of_the_user(app, client, login_as, json_lines):
+    def note(number: int):
+        current_user.get_id()  # the view has the user, as any page for a logged-in person does
+        current_app.logger.warning("noted %s for %s", number, "yasmin.o@example.org")
+        return "ok"
+
+    app.add_url_rule("/note/<int:number>", "note", note)
+    user = login_as("young")
+    answer = client.get("/note/7")
+    [line] = json_lines()
+    assert line["message"] == "noted 7 for [email]" and line["level"] == "WARNING"
+    assert line["request_id"] == answer.headers["X-Request-ID"] and line["route"] == "/note/<int:number>"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00", line["time"]) and line["pid"] > 0
+    # The user id under HMAC with the app's secret key: not the id, not a plain hash anyone can make.
+    assert line["user"] == logs.user_hash(user.id, app.config["SECRET_KEY"])
+    assert line["user"] != logs.user_hash(user.id, "another key")
+    assert line["user"] not in {str(user.id), hashlib.sha256(str(user.id).encode()).hexdigest()[:16]}
+    assert str(user.id) not in {str(v) for k, v in line.items() if k != "pid"}
+
+
+def test_a_json_line_keeps_the_traceback_and_the_extras_redacted(app, json_lines):
+    with app.test_request_context("/welcome/" + TOKEN):
+        try:
+            raise ValueError(f"no link /welcome/{TOKEN} for young.person@example.org")
+        except ValueError:
+            app.logger.exception("failed", extra={"address": "young.person@example.org", "status": 500})
+    [line] = json_lines()
+    written = json.dumps(line)
+    assert TOKEN not in written and "young.person@example.org" not in written
+    assert "ValueError" in line["exc_info"] and line["address"] == "[email]" and line["status"] == 500
+    assert line["route"] == "/welcome/<token>"  # the rule, never the path with its token
+
+
 # --- real flows against the deployment's web server ---------------------------------------------
 
 LOG_WAIT_SECONDS = 30  # how long to wait for the scheduler's mail line (a wait, not a timing check)
 
 
-@pytest.fixture
-def web(app, tmp_path):
-    """The Procfile's web line on this test's database; mail goes to a port nobody listens on."""
+@pytest.fixture(params=["text", "json"])
+def web(app, tmp_path, request):
+    """The Procfile's web line on this test's database, writing text lines (development's) or JSON
+    lines (production's); mail goes to a port nobody listens on."""
     port, nobody = free_port(), free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("HUB_")}
     env.update(
@@ -146,6 +234,7 @@ def web(app, tmp_path):
         HUB_MAIL_SERVER="127.0.0.1",
         HUB_MAIL_PORT=str(nobody),
         HUB_MAIL_STARTTLS="0",
+        HUB_LOG_FORMAT=request.param,
         WEB_CONCURRENCY="2",
         BIND=f"127.0.0.1:{port}",
         PYTHONUNBUFFERED="1",
@@ -321,6 +410,19 @@ def test_the_web_servers_log_holds_no_token_address_name_or_message(app, world, 
     handed_out |= {name.split()[0] for name in ("Yasmin Østergaard", "Kirsten Holmgaard", "Ingrid Inviteesen")}
     leaks = sorted(secret for secret in handed_out if any(form in written.lower() for form in spellings(secret)))
     assert not leaks, f"the log holds {leaks}:\n{written}"
+    if web.env["HUB_LOG_FORMAT"] == "json":
+        lines = [json.loads(line) for line in written.splitlines()]  # every line, gunicorn's own too
+        access = [line for line in lines if line["logger"] == "gunicorn.access"]
+        # Every request the app served is filed under its id and route (health probes are answered
+        # before the app, hub/core/health.py, and have neither).
+        served = [line for line in access if line["path"] not in ("/healthz", "/livez", "/readyz")]
+        fields = {"method", "path", "status", "duration_s", "request_id", "route"}
+        assert served and all(fields <= set(line) for line in served)
+        assert not [line for line in access if "?" in line["path"] or "client" in line or "agent" in line]
+        # The logged-in young person's requests carry the keyed hash of their id, never the id.
+        hashed = logs.user_hash(young_id, app.config["SECRET_KEY"])
+        assert any(line.get("user") == hashed and line["route"] == "/calendar/reset" for line in access)
+        assert all(line.get("user") != str(young_id) for line in lines)
 
 
 def test_sqlalchemy_errors_keep_their_parameters_out_of_the_message(app):
