@@ -552,7 +552,7 @@ def scrape(url: str, ca: Path) -> dict[tuple[str, tuple], float]:
 
 
 def served_and_counted(cluster, number: int) -> tuple[list[dict], float]:
-    """Server `number`'s access lines (but its scrapes) and the requests its /metrics counted."""
+    """Server `number`'s access lines of requests the app served, and the requests its /metrics counted."""
     counted = sum(
         value
         for (name, _labels), value in scrape(cluster.public[number - 1], cluster.certificate).items()
@@ -561,7 +561,8 @@ def served_and_counted(cluster, number: int) -> tuple[list[dict], float]:
     served = [
         line
         for line in json_lines(cluster.folder / f"web{number}.log")
-        if line["logger"] == "gunicorn.access" and line["path"] != "/metrics"
+        # Scrapes are not counted, nor health probes: those are answered before the app (hub/core/health.py).
+        if line["logger"] == "gunicorn.access" and line["path"] not in ("/metrics", "/healthz", "/livez", "/readyz")
     ]
     return served, counted
 
