@@ -33,7 +33,6 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, Session, SQLModel
 
-from hub import ROOT
 from hub.accounts.models import utc_column
 from hub.db import new_session, utcnow
 from hub.logs import ROUTE, RequestIds
@@ -144,24 +143,38 @@ def check_database_writes(app: Flask) -> str:
 
 
 def check_migrations(app: Flask) -> str:
+    """At the code's head, or ahead of it: during an upgrade the database is migrated first and
+    the workers of the release before keep serving until they are rolled (a newer revision is
+    one this code does not know). Behind the code is not ready: its queries would fail."""
     with new_session(write=False, app=app) as session:
         try:
             current = session.exec(text("SELECT version_num FROM alembic_version")).scalars().all()
         except Exception as error:
-            raise Failed("no migrations have run (alembic upgrade head)") from error
+            raise Failed("no migrations have run (flask --app hub migrate)") from error
     head = migration_head()
-    if current != [head]:
-        raise Failed(f"at {', '.join(current) or 'nothing'}, the code needs {head} (alembic upgrade head)")
-    return head
+    if current == [head]:
+        return head
+    known = known_revisions()
+    if current and not any(revision in known for revision in current):
+        return f"{', '.join(current)}, newer than this release's {head}"
+    raise Failed(f"at {', '.join(current) or 'nothing'}, the code needs {head} (flask --app hub migrate)")
 
 
 @cache
 def migration_head() -> str:
     """The newest migration this code carries (it does not change while the process runs)."""
-    from alembic.config import Config
+    from hub.migrate import head
+
+    return head()
+
+
+@cache
+def known_revisions() -> frozenset[str]:
     from alembic.script import ScriptDirectory
 
-    return ScriptDirectory.from_config(Config(str(ROOT / "alembic.ini"))).get_current_head()
+    from hub.migrate import alembic_config
+
+    return frozenset(script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions())
 
 
 def check_scheduler(app: Flask) -> str:

@@ -176,7 +176,21 @@ def test_a_database_behind_the_code_s_migrations_is_not_ready(app, server, healt
             session.exec(text("UPDATE alembic_version SET version_num = :head").bindparams(head=head))
     assert answer.status_code == 503
     check = answer.json()["checks"]["migrations"]
-    assert check["status"] == "fail" and "alembic upgrade head" in check["detail"]
+    assert check["status"] == "fail" and "flask --app hub migrate" in check["detail"]
+
+
+def test_a_database_ahead_of_the_code_stays_ready_while_the_old_workers_are_rolled(app, server, healthy):
+    """The runbook migrates before it rolls the workers: the release before keeps serving meanwhile."""
+    head = migration_head()
+    with app.app_context(), job_session() as session:
+        session.exec(text("UPDATE alembic_version SET version_num = '9999'"))
+    try:
+        answer = ready(server, "?scope=server")
+    finally:
+        with app.app_context(), job_session() as session:
+            session.exec(text("UPDATE alembic_version SET version_num = :head").bindparams(head=head))
+    assert answer.status_code == 200
+    assert answer.json()["checks"]["migrations"]["detail"] == f"9999, newer than this release's {head}"
 
 
 def test_a_stalled_database_makes_it_not_ready_within_its_time_limit(server, proxies, healthy):
