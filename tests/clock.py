@@ -51,7 +51,7 @@ EDGES = [name for name in MOMENTS if name != DEFAULT]
 # Tests whose server is another process, on the real clock.
 REAL_CLOCK_MARKERS = ("real_clock", "browser")
 REAL_CLOCK_FIXTURES = ("gunicorn_server", "web")  # web: test_log_privacy.py's gunicorn and scheduler
-REAL_CLOCK_PATHS = ("tests/scaleout/", "tests/ops/")  # installs, outages, backups: processes of their own
+REAL_CLOCK_PATHS = ("tests/scaleout/", "tests/ops/", "tests/test_bench")  # installs, outages, backups, benchmarks
 
 
 def hub_today() -> date:

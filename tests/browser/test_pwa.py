@@ -144,12 +144,23 @@ def test_offline_page_speaks_the_persons_language(browse, own_server):
     ui = browse(server=own_server)
     page = ui.page
     ui.log_in("mads@example.org")
+    # The worker learns the language from the answers it passes on: once it controls the page
+    # (on a slow machine that can be after the first clicks), not before.
+    wait_for_controller(page)
     page.locator("footer").get_by_role("button", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     ui.settled()
     ui.check()
     expect(page.get_by_role("heading", level=1)).to_have_text("Hi Mads")
-    wait_for_controller(page)
+    # The worker keeps the language it last saw in its cache; on a busy phone that write can
+    # come a moment after the page has changed.
+    page.wait_for_function(
+        """async () => {
+            const kept = await caches.match("/offline-language");
+            return kept !== undefined && (await kept.text()) === "en";
+        }""",
+        timeout=10_000,
+    )
 
     own_server.kill()
     page.goto(ui.url("/me"))
