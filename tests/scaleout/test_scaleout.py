@@ -455,8 +455,13 @@ def check_proxies(cluster) -> None:
     assert requests.get(proxy.http_url + "/healthz", allow_redirects=False, timeout=30).status_code == 200
     for path in ("/livez", "/readyz"):
         assert requests.get(proxy.http_url + path, allow_redirects=False, timeout=30).status_code != 301, path
-    checked = [json.loads(line) for line in proxy.access_lines()]
-    checked = [line for line in checked if line["scheme"] == "http" and line["path"] in ("/livez", "/readyz")]
+
+    def health_lines() -> list[dict]:
+        lines = [json.loads(line) for line in proxy.access_lines()]
+        return [line for line in lines if line["scheme"] == "http" and line["path"] in ("/livez", "/readyz")]
+
+    # nginx writes a request's line once the answer has gone: the client can be a moment ahead.
+    checked = wait_until(lambda: len(health_lines()) == 2 and health_lines(), 10) or health_lines()
     assert len(checked) == 2 and all(line["upstream"] for line in checked), "the app answered them"
 
     # A body larger than the app takes is refused by nginx; one just under it is passed on (the app
